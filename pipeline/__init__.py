@@ -1,0 +1,1 @@
+"""Hémicycle: French parliamentary debates → audiobooks and read-along EPUB 3."""
