@@ -1,0 +1,40 @@
+# Hémicycle. Set-up on a fresh machine: `make audio`, then `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+SEEDS  := $(wildcard seeds/*.txt seeds/*.xml)
+
+.PHONY: audio test voices bench clean system-deps
+
+# The venv, rebuilt when the project's dependencies change.
+$(READY): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+# Every seed into dist/<stem>/: a voice first (Piper where reachable, else the offline engine).
+audio: $(READY)
+	$(BIN)/python -m pipeline voices ensure
+	$(BIN)/python -m pipeline build $(SEEDS) --out dist
+
+# System packages the tests use (offline engine, Java for EPUBCheck), when missing and root.
+system-deps:
+	@if ! command -v espeak-ng >/dev/null || ! test -e /usr/share/mbrola/fr1 \
+	    || ! command -v pico2wave >/dev/null || ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then bash tools/install-system-deps.sh --test; \
+	  else echo "hemicycle: missing espeak-ng/mbrola-fr*/pico2wave/java: run 'sudo bash tools/install-system-deps.sh --test'"; exit 2; fi; fi
+
+test: $(READY) system-deps
+	$(BIN)/python -m pytest -q
+
+voices: $(READY)
+	$(BIN)/python -m pipeline voices fetch
+
+bench: $(READY)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf dist build *.egg-info .pytest_cache

@@ -1,0 +1,122 @@
+"""Assembly: utterance audio + pauses → the book's PCM and its Timeline (exact, in samples).
+
+Every utterance is brought to one loudness (pyloudnorm, ITU-R BS.1770) so that speakers and
+engines sound even; a look-ahead limiter then holds the true peak under the ceiling.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.model import Chapter, Clip, Debate, Timeline, Utterance
+
+CONFIG = Path(__file__).parent / "data" / "assembly.toml"
+MIN_MEASURE_S = 0.5            # BS.1770 gating needs 400 ms blocks: shorter clips are tiled
+
+
+@dataclass(frozen=True)
+class Assembly:
+    pauses_ms: dict
+    target_lufs: float
+    true_peak_dbtp: float
+
+    @staticmethod
+    def load(path: Path = CONFIG) -> "Assembly":
+        d = tomllib.loads(Path(path).read_text("utf-8"))
+        return Assembly(d["pauses"], float(d["loudness"]["target_lufs"]),
+                        float(d["loudness"]["true_peak_dbtp"]))
+
+
+def pause_after(u: Utterance, nxt: Utterance | None, pauses: dict) -> int:
+    if nxt is None:
+        return pauses["end"]
+    if nxt.section != u.section:
+        return pauses["section"]
+    if nxt.turn != u.turn:
+        return pauses["speaker"]
+    if nxt.paragraph != u.paragraph:
+        return pauses["paragraph"]
+    return pauses["sentence"]
+
+
+@lru_cache(maxsize=4)
+def _meter(rate: int):
+    import pyloudnorm
+    return pyloudnorm.Meter(rate)
+
+
+def loudness(x: np.ndarray, rate: int) -> float:
+    """Integrated loudness in LUFS; -inf for silence."""
+    if x.size == 0 or not np.any(x):
+        return float("-inf")
+    n = int(MIN_MEASURE_S * rate)
+    if x.size < n:
+        x = np.tile(x, n // x.size + 1)[:n]
+    return float(_meter(rate).integrated_loudness(x.astype(np.float64)))
+
+
+def level(pcm: np.ndarray, rate: int, target_lufs: float) -> np.ndarray:
+    """Float copy of one utterance at the target loudness."""
+    x = pcm.astype(np.float32) / 32768.0
+    lufs = loudness(x, rate)
+    if not np.isfinite(lufs):
+        return x
+    return x * np.float32(10 ** ((target_lufs - lufs) / 20))
+
+
+def true_peak(x: np.ndarray, rate: int) -> float:
+    """Peak of the 4× oversampled signal (BS.1770 annex 2), in dBTP."""
+    import soxr
+    up = soxr.resample(x.astype(np.float32), rate, rate * 4, quality="HQ")
+    peak = float(np.max(np.abs(up))) if up.size else 0.0
+    return 20 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def limit(x: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
+    """Look-ahead limiter: gain ≤ ceiling/|peak| around every peak, smoothed over 5 ms windows
+    so it never rises above what any peak in reach allows (min filter, then moving average)."""
+    import soxr
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    up = np.abs(soxr.resample(x, rate, rate * 4, quality="HQ"))
+    env = up[: 4 * x.size].reshape(-1, 4).max(axis=1) if up.size >= 4 * x.size else np.abs(x)
+    env = np.maximum(env, np.abs(x))
+    raw = np.minimum(1.0, ceiling / np.maximum(env, 1e-9)).astype(np.float32)
+    if raw.min() >= 1.0:
+        return x
+    w = max(3, int(0.005 * rate)) | 1
+    gain = uniform_filter1d(minimum_filter1d(raw, size=w), size=w)
+    return x * np.minimum(gain, raw)
+
+
+def assemble(utterances: list[Utterance], audio: list[np.ndarray], debate: Debate, rate: int,
+             config: Assembly | None = None) -> tuple[np.ndarray, Timeline]:
+    """The book (mono int16) and where every utterance and chapter sits in it."""
+    config = config or Assembly.load()
+    parts: list[np.ndarray] = []
+    clips: list[Clip] = []
+    pos = 0
+    for i, (u, pcm) in enumerate(zip(utterances, audio)):
+        nxt = utterances[i + 1] if i + 1 < len(utterances) else None
+        gap = np.zeros(rate * pause_after(u, nxt, config.pauses_ms) // 1000, np.float32)
+        x = level(pcm, rate, config.target_lufs)
+        parts += [x, gap]
+        clips.append(Clip(u.id, pos, pos + x.size + gap.size))
+        pos += x.size + gap.size
+    book = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    book = limit(book, rate, config.true_peak_dbtp)
+    pcm = np.clip(np.round(book * 32767.0), -32767, 32767).astype(np.int16)
+
+    starts: dict[int, int] = {}
+    for u, c in zip(utterances, clips):
+        starts.setdefault(u.section, c.start)
+    sections = sorted(starts)
+    chapters = tuple(
+        Chapter(debate.sections[s].title, s, starts[s],
+                starts[sections[j + 1]] if j + 1 < len(sections) else pos)
+        for j, s in enumerate(sections))
+    return pcm, Timeline(rate, tuple(clips), chapters, pos)

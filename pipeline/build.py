@@ -1,0 +1,112 @@
+"""One debate from transcript to dist/<stem>/: the stages in order, and nothing redone when the
+inputs, the voices and the code that shapes the outputs are unchanged."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import __name__ as _pkg
+from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble
+from pipeline.cache import Cache
+from pipeline.cast import cast
+from pipeline.model import NARRATOR, Debate, InputError, Utterance, Voice
+from pipeline.parse import parse_file
+from pipeline.segment import segment
+from pipeline.synth import Stats, Synthesizer
+from pipeline.synth.engines import OUTPUT_RATE
+from pipeline.voices import PROJECT_VOICES, installed, piper_models
+
+STAMP = ".build.json"
+OUTPUTS = (".m4b", ".mp3", ".epub")
+
+
+@dataclass
+class Result:
+    out_dir: Path
+    stats: Stats | None          # None when the outputs were already up to date
+    debate: Debate
+    utterances: list[Utterance]
+    voices: dict[str, Voice]
+
+
+def _code_digest() -> str:
+    """The package's own source and data: a change to any of them rebuilds the outputs."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".toml", ".tsv", ".txt", ".css", ".json"):
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def pool_for(voices_dir: Path, engine: str | None):
+    pool = installed(voices_dir, engine)
+    if not pool:
+        raise InputError(f"no voice installed for engine {engine or 'piper/offline'}: run "
+                         "`make voices` (Piper voices, needs the internet) or install the offline "
+                         "engine (Debian: espeak-ng mbrola-fr1…fr7 libttspico-utils)")
+    return pool
+
+
+def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICES,
+          engine: str | None = None, cache: Cache | None = None, workers: int | None = None,
+          cast_file: Path | None = None, progress: bool = True, force: bool = False) -> Result:
+    file = Path(file)
+    debate = parse_file(file)
+    utterances = segment(debate)
+    if not utterances:
+        raise InputError(f"{file}: nothing to read aloud")
+    pool = pool_for(voices_dir, engine)
+    if cast_file is None:
+        cast_file = Path(voices_dir) / "cast.toml"
+    voices = cast(debate, pool, cast_file, voices_dir)
+    models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
+    synth = Synthesizer(models, cache or Cache(), workers)
+    requests = [(u.spoken, voices[u.speaker]) for u in utterances]
+
+    out_dir = Path(out) / file.stem
+    stamp = hashlib.sha256(json.dumps({
+        "code": _code_digest(), "debate": debate.to_json(),
+        "audio": [[u.id, synth.key(*r)] for u, r in zip(utterances, requests)],
+        "assembly": ASSEMBLY_CONFIG.read_text("utf-8"),
+    }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS]
+    if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
+        return Result(out_dir, None, debate, utterances, voices)
+
+    audio, stats = synth.run(requests, progress=progress)
+    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, Assembly.load())
+    _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices)
+    _write_stamp(out_dir, stamp)
+    return Result(out_dir, stats, debate, utterances, voices)
+
+
+def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
+    from pipeline.write.audiobook import cover, describe, write_m4b, write_mp3
+    from pipeline.write.epub import write_epub
+    names = [k for k in debate.speakers()]
+    description = describe(debate, names)
+    art = cover(debate)
+    write_m4b(out_dir / f"{stem}.m4b", pcm, timeline, debate, description, art)
+    write_mp3(out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art)
+    write_epub(out_dir / f"{stem}.epub", debate, utterances, timeline, pcm, voices, art)
+
+
+def _read_stamp(out_dir: Path) -> str | None:
+    try:
+        return json.loads((out_dir / STAMP).read_text("utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _write_stamp(out_dir: Path, stamp: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".stamp-")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"inputs": stamp}, f)
+    os.replace(tmp, out_dir / STAMP)

@@ -1,0 +1,57 @@
+"""Content-addressed cache of synthesized utterances, shared across debates and builds.
+
+A key is the hash of everything that shapes the audio (engine, model file hash, speaker,
+settings, spoken text); a value is mono int16 PCM at the output rate. Writes are atomic
+(temp file + rename), so a build killed at any moment leaves only complete entries.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = 1                     # bump when the stored audio changes meaning
+
+
+def default_dir() -> Path:
+    base = os.environ.get("HEMICYCLE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "hemicycle")
+    return Path(base)
+
+
+def key(fingerprint: str, rendering: tuple, rate: int, spoken: str) -> str:
+    blob = json.dumps([FORMAT, fingerprint, list(rendering), rate, spoken], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else default_dir()
+
+    def path(self, k: str) -> Path:
+        return self.root / k[:2] / f"{k}.pcm"
+
+    def get(self, k: str) -> np.ndarray | None:
+        try:
+            return np.fromfile(self.path(k), dtype="<i2")
+        except FileNotFoundError:
+            return None
+
+    def __contains__(self, k: str) -> bool:
+        return self.path(k).exists()
+
+    def put(self, k: str, pcm: np.ndarray) -> None:
+        p = self.path(k)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

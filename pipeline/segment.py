@@ -1,0 +1,67 @@
+"""Segment a Debate into utterances: one per sentence, each with its spoken (normalized) form.
+
+Section titles, headings and stage directions are utterances of the narrator; the speaker label
+("M. le président.") is displayed, not read: every speaker has their own voice instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from pipeline.model import NARRATOR, Debate, Heading, Item, Speech, Stage, Utterance
+from pipeline.normalize import normalize, split_sentences
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One displayed block of text and where it sits; the unit the EPUB and the pauses use."""
+    section: int
+    turn: int                  # running index of the item in the debate; 0 for a section title
+    index: int                 # running index of the paragraph in the debate
+    kind: str                  # "title" | "heading" | "stage" | "speech"
+    speaker: str               # Speaker.key or NARRATOR
+    text: str
+    item: Item | None          # None for a section title
+    first: bool                # first paragraph of its item (where the speaker label goes)
+
+    def sentence_id(self, n: int) -> str:
+        return f"s{self.section:02d}-t{self.turn:04d}-p{self.index:05d}-u{n:02d}"
+
+
+def paragraphs(debate: Debate) -> Iterator[Paragraph]:
+    turn = 0
+    index = 0
+    for s, section in enumerate(debate.sections):
+        yield Paragraph(s, 0, index, "title", NARRATOR, section.title, None, True)
+        index += 1
+        for item in section.items:
+            turn += 1
+            if isinstance(item, Speech):
+                texts = [(t, "speech", item.speaker.key) for t in item.paragraphs]
+            elif isinstance(item, Stage):
+                texts = [(item.text, "stage", NARRATOR)]
+            else:
+                assert isinstance(item, Heading)
+                texts = [(item.text, "heading", NARRATOR)]
+            for k, (text, kind, speaker) in enumerate(texts):
+                yield Paragraph(s, turn, index, kind, speaker, text, item, k == 0)
+                index += 1
+
+
+def is_speakable(spoken: str) -> bool:
+    """A sentence of punctuation only ("…", "–") is displayed but has nothing to say."""
+    return any(ch.isalnum() for ch in spoken)
+
+
+def segment(debate: Debate) -> list[Utterance]:
+    """Utterances in reading order; ids come from Paragraph.sentence_id, so the EPUB writer
+    finds each sentence's id by splitting the paragraph the same way."""
+    out: list[Utterance] = []
+    for p in paragraphs(debate):
+        for n, sentence in enumerate(split_sentences(p.text)):
+            spoken = normalize(sentence).strip()
+            if is_speakable(spoken):
+                out.append(Utterance(id=p.sentence_id(n), section=p.section, kind=p.kind,
+                                     speaker=p.speaker, text=sentence, spoken=spoken,
+                                     turn=p.turn, paragraph=p.index))
+    return out

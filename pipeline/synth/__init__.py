@@ -1,0 +1,159 @@
+"""Synthesis stage: every (spoken text, Voice) to int16 audio at OUTPUT_RATE, through the cache,
+in a pool of worker processes that each load their voices lazily."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.cache import Cache, key as cache_key
+from pipeline.model import Voice
+from pipeline.synth.engines import OUTPUT_RATE, OfflineEngine, PiperEngine
+
+SILENCE_DB = -50.0             # edges quieter than this are trimmed…
+KEEP_MS = 30                   # …keeping this much, so pauses are ours, not the engine's
+
+
+@dataclass
+class Stats:
+    synthesized: int = 0
+    reused: int = 0
+    samples: int = 0
+    seconds: float = 0.0
+    calls: list = field(default_factory=list)   # spoken texts synthesized, in order done
+
+    def summary(self) -> str:
+        return (f"synthesized {self.synthesized} utterances, reused {self.reused} from cache, "
+                f"{self.samples / OUTPUT_RATE / 60:.1f} min of audio in {self.seconds:.1f} s")
+
+
+def trim(audio: np.ndarray) -> np.ndarray:
+    """Cut leading and trailing silence (engines pad unevenly), keeping KEEP_MS."""
+    if audio.size == 0:
+        return audio
+    loud = np.flatnonzero(np.abs(audio) > 10 ** (SILENCE_DB / 20))
+    if loud.size == 0:
+        return audio[:0]
+    keep = OUTPUT_RATE * KEEP_MS // 1000
+    return audio[max(0, loud[0] - keep): loud[-1] + 1 + keep]
+
+
+def to_int16(audio: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(audio * 32767.0), -32767, 32767).astype(np.int16)
+
+
+class Engines:
+    """The engines of one process, by Voice.engine."""
+
+    def __init__(self, models: dict[str, Path], threads: int = 0):
+        self.piper = PiperEngine(models, threads)
+        self.offline = OfflineEngine()
+
+    def of(self, voice: Voice):
+        return self.piper if voice.engine == "piper" else self.offline
+
+    def render(self, text: str, voice: Voice) -> np.ndarray:
+        return to_int16(trim(self.of(voice).synthesize(text, voice)))
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(models: dict[str, Path], threads: int, cache_root: Path) -> None:
+    _WORKER["engines"] = Engines(models, threads)
+    _WORKER["cache"] = Cache(cache_root)
+
+
+def _work(job: tuple[str, str, Voice]) -> tuple[str, int]:
+    """Synthesize one utterance and store it: the cache is the only channel back, so a killed
+    build keeps every finished utterance."""
+    k, text, voice = job
+    pcm = _WORKER["engines"].render(text, voice)
+    _WORKER["cache"].put(k, pcm)
+    return k, len(pcm)
+
+
+class Synthesizer:
+    def __init__(self, models: dict[str, Path], cache: Cache, workers: int | None = None):
+        self.models = models
+        self.cache = cache
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._engines = Engines(models)          # for fingerprints (and in-process work)
+
+    def key(self, spoken: str, voice: Voice) -> str:
+        return cache_key(self._engines.of(voice).fingerprint(voice), voice.rendering,
+                         OUTPUT_RATE, spoken)
+
+    def run(self, requests: list[tuple[str, Voice]], progress: bool = True
+            ) -> tuple[list[np.ndarray], Stats]:
+        """Audio for each (spoken, voice) request, in order; synthesizes only cache misses."""
+        t0 = time.perf_counter()
+        stats = Stats()
+        keys = [self.key(spoken, voice) for spoken, voice in requests]
+        todo: dict[str, tuple[str, str, Voice]] = {}
+        for k, (spoken, voice) in zip(keys, requests):
+            if k not in todo and k not in self.cache:
+                todo[k] = (k, spoken, voice)
+        stats.reused = len(set(keys)) - len(todo)
+        # Longest first: the pool's tail is then short sentences.
+        jobs = sorted(todo.values(), key=lambda j: (-len(j[1]), j[0]))
+        if jobs:
+            self._run_jobs(jobs, stats, progress)
+        audio = [self.cache.get(k) for k in keys]
+        stats.samples = sum(len(a) for a in audio)
+        stats.seconds = time.perf_counter() - t0
+        return audio, stats
+
+    def _run_jobs(self, jobs, stats: Stats, progress: bool) -> None:
+        bar = _Progress(len(jobs), enabled=progress)
+        try:
+            if self.workers == 1 or len(jobs) == 1:
+                engines = self._engines
+                for k, text, voice in jobs:
+                    pcm = engines.render(text, voice)
+                    self.cache.put(k, pcm)
+                    stats.calls.append(text)
+                    bar.advance(len(pcm))
+            else:
+                threads = 1                     # one onnxruntime thread per process and core
+                ctx = mp.get_context("spawn")    # no fork of loaded onnx sessions
+                with ctx.Pool(self.workers, _init_worker,
+                              (self.models, threads, self.cache.root)) as pool:
+                    texts = {j[0]: j[1] for j in jobs}
+                    for k, n in pool.imap_unordered(_work, jobs, chunksize=1):
+                        stats.calls.append(texts[k])
+                        bar.advance(n)
+        finally:
+            bar.close()
+        stats.synthesized = len(jobs)
+
+
+class _Progress:
+    """Utterances done, minutes of audio produced, ETA: on stderr, only on a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done, self.samples = total, 0, 0
+        self.live = None
+        if enabled and sys.stderr.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+            self.live = Progress(TextColumn("synthesis"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("utterances · {task.fields[minutes]:.1f} min audio"),
+                                 TextColumn("ETA"), TimeRemainingColumn(), transient=True)
+            self.task = self.live.add_task("synth", total=total, minutes=0.0)
+            self.live.start()
+
+    def advance(self, samples: int) -> None:
+        self.done += 1
+        self.samples += samples
+        if self.live:
+            self.live.update(self.task, advance=1, minutes=self.samples / OUTPUT_RATE / 60)
+
+    def close(self) -> None:
+        if self.live:
+            self.live.stop()

@@ -1,0 +1,120 @@
+"""Audiobook writers: M4B (AAC, chapters, cover) and MP3 (ID3v2 CHAP/CTOC chapters, cover).
+
+Encoding through imageio-ffmpeg's ffmpeg; tags and chapters with mutagen, from the Timeline.
+"""
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.model import Debate, Timeline
+from pipeline.write.ffmpeg import encode
+
+GENRE = "Speech"
+
+
+def describe(debate: Debate, speakers: list[str]) -> str:
+    parts = [debate.chamber or "Débat parlementaire"]
+    if debate.date:
+        parts.append(debate.date)
+    return (f"{debate.title} — {', '.join(parts)}. Compte rendu intégral lu par des voix de "
+            f"synthèse. Intervenants : {', '.join(speakers)}.")
+
+
+def cover(debate: Debate, size: int = 1400) -> bytes:
+    """A square PNG cover with the debate's title, chamber and date (deterministic)."""
+    from PIL import Image, ImageDraw, ImageFont
+    img = Image.new("RGB", (size, size), (24, 39, 71))
+    draw = ImageDraw.Draw(img)
+    margin = size // 12
+    draw.rectangle([0, size - size // 7, size, size], fill=(196, 30, 58))
+    draw.text((margin, margin), "HÉMICYCLE", font=ImageFont.load_default(size=size // 22),
+              fill=(230, 230, 240))
+    title_font = ImageFont.load_default(size=size // 14)
+    y = size // 4
+    for line in textwrap.wrap(debate.title, width=22)[:6]:
+        draw.text((margin, y), line, font=title_font, fill=(255, 255, 255))
+        y += int(size / 14 * 1.25)
+    sub = " · ".join(x for x in (debate.chamber, debate.date) if x)
+    if sub:
+        draw.text((margin, size - size // 7 - size // 10), sub,
+                  font=ImageFont.load_default(size=size // 24), fill=(230, 230, 240))
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
+    def esc(s: str) -> str:
+        return "".join("\\" + c if c in "=;#\\\n" else c for c in s)
+    lines = [";FFMETADATA1", f"title={esc(debate.title)}",
+             f"artist={esc(debate.chamber or 'Parlement')}",
+             f"album={esc(debate.chamber or 'Parlement')}", f"genre={GENRE}",
+             f"comment={esc(description)}", f"description={esc(description)}", "language=fra"]
+    if debate.date:
+        lines.append(f"date={debate.date}")
+    for ch in timeline.chapters:
+        lines += ["[CHAPTER]", f"TIMEBASE=1/{timeline.rate}", f"START={ch.start}",
+                  f"END={ch.end}", f"title={esc(ch.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_m4b(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
+              description: str, cover_png: bytes) -> None:
+    import tempfile
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = Path(tmp) / "meta.txt"
+        meta.write_text(_ffmetadata(debate, timeline, description), "utf-8")
+        img = Path(tmp) / "cover.png"
+        img.write_bytes(cover_png)
+        encode(pcm, timeline.rate, path,
+               ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
+                "-c:a", "aac", "-b:a", "64k", "-c:v", "png", "-disposition:v", "attached_pic",
+                "-metadata:s:a", "language=fra", "-f", "ipod", "-movflags", "+faststart",
+                "-fflags", "+bitexact", "-flags:a", "+bitexact"],
+               extra_inputs=["-i", str(meta), "-i", str(img)])
+
+
+def write_mp3(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
+              description: str, cover_png: bytes) -> None:
+    """MP3 with ID3v2.4 tags, cover and chapters (CHAP + CTOC) written by mutagen before the
+    file is moved into place."""
+    import os
+    import tempfile
+    from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1,
+                             CTOCFlags)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".mp3")
+    os.close(fd)
+    try:
+        encode(pcm, timeline.rate, Path(tmp), ["-c:a", "libmp3lame", "-b:a", "64k",
+                                               "-id3v2_version", "0", "-write_xing", "1",
+                                               "-fflags", "+bitexact"])
+        tags = ID3()
+        chamber = debate.chamber or "Parlement"
+        tags.add(TIT2(encoding=3, text=debate.title))
+        tags.add(TPE1(encoding=3, text=chamber))
+        tags.add(TALB(encoding=3, text=chamber))
+        tags.add(TCON(encoding=3, text=GENRE))
+        tags.add(TLAN(encoding=3, text="fra"))
+        tags.add(COMM(encoding=3, lang="fra", desc="", text=description))
+        if debate.date:
+            tags.add(TDRC(encoding=3, text=debate.date))
+        tags.add(APIC(encoding=3, mime="image/png", type=3, desc="Cover", data=cover_png))
+        ids = [f"ch{i:03d}" for i in range(len(timeline.chapters))]
+        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=debate.title)]))
+        for cid, ch in zip(ids, timeline.chapters):
+            ms = lambda s: round(s * 1000 / timeline.rate)
+            tags.add(CHAP(element_id=cid, start_time=ms(ch.start), end_time=ms(ch.end),
+                          sub_frames=[TIT2(encoding=3, text=ch.title)]))
+        tags.save(tmp, v2_version=4)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

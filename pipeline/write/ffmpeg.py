@@ -1,0 +1,72 @@
+"""Encoding through the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> bytes:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", *args]
+    proc = subprocess.run(cmd, input=stdin, capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def encode(pcm: np.ndarray, rate: int, path: Path, codec_args: list[str],
+           extra_inputs: list[str] = (), extra_args: list[str] = ()) -> None:
+    """Encode mono int16 `pcm` to `path` atomically (temp file in the same folder, then rename).
+    `extra_inputs` are further ffmpeg inputs (metadata file, cover image) placed after stdin."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        run_ffmpeg(["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                    *extra_inputs, *codec_args, *extra_args, tmp],
+                   stdin=np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def decode(path: Path, rate: int) -> np.ndarray:
+    """Decode any audio file to mono int16 at `rate` (ffmpeg honours encoder delay/padding)."""
+    raw = run_ffmpeg(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"])
+    return np.frombuffer(raw, dtype="<i2")
+
+
+def read_ffmetadata(path: Path) -> tuple[dict[str, str], list[dict]]:
+    """Global tags and chapters ({"start", "end" in seconds, "title"}) as ffmpeg reads them."""
+    text = run_ffmpeg(["-i", str(path), "-f", "ffmetadata", "pipe:1"]).decode("utf-8")
+    tags: dict[str, str] = {}
+    chapters: list[dict] = []
+    current = tags
+    for line in text.splitlines():
+        if not line or line.startswith(";"):
+            continue
+        if line == "[CHAPTER]":
+            current = {}
+            chapters.append(current)
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = {}
+            continue
+        key, _, value = line.partition("=")
+        current[key.lower()] = value.replace("\\=", "=")
+    out = []
+    for ch in chapters:
+        num, den = (int(x) for x in ch.get("timebase", "1/1000").split("/"))
+        out.append({"start": int(ch["start"]) * num / den, "end": int(ch["end"]) * num / den,
+                    "title": ch.get("title", "")})
+    return tags, out

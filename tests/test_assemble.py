@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from pipeline.assemble import Assembly, assemble, loudness, true_peak
+from pipeline.model import Debate, Section, Utterance, Voice
+from pipeline.synth import Synthesizer
+from pipeline.synth.engines import OUTPUT_RATE
+
+TEXTS = [("title", "__narrator__", "Programme territoires d'industrie."),
+         ("speech", "a", "Monsieur le président, monsieur le ministre, mes chers collègues."),
+         ("speech", "a", "La réindustrialisation demeure un objectif essentiel."),
+         ("speech", "b", "Je vous remercie."),
+         ("title", "__narrator__", "Débat interactif."),
+         ("speech", "c", "Oui.")]
+VOICES = {"__narrator__": Voice("mbrola", "fr6"), "a": Voice("mbrola", "fr2"),
+          "b": Voice("mbrola", "fr1", pitch=1.1), "c": Voice("pico", "fr-FR")}
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    from pipeline.cache import Cache
+    utts = []
+    for i, (kind, who, text) in enumerate(TEXTS):
+        section = 0 if i < 4 else 1
+        turn = {0: 0, 1: 1, 2: 1, 3: 2, 4: 0, 5: 3}[i]
+        utts.append(Utterance(f"u{i}", section, kind, who, text, text, turn, i if i != 2 else 1))
+    audio, _ = Synthesizer({}, Cache(tmp_path_factory.mktemp("c")), 1).run(
+        [(u.spoken, VOICES[u.speaker]) for u in utts], progress=False)
+    debate = Debate("T", None, None, (Section("Programme", ()), Section("Débat interactif", ())))
+    pcm, tl = assemble(utts, audio, debate, OUTPUT_RATE)
+    return utts, audio, pcm, tl
+
+
+def test_timeline_tiles_the_book(book):
+    utts, audio, pcm, tl = book
+    assert tl.total == len(pcm) and tl.rate == OUTPUT_RATE
+    assert [c.utterance for c in tl.clips] == [u.id for u in utts]
+    assert tl.clips[0].start == 0 and tl.clips[-1].end == tl.total
+    assert all(a.end == b.start for a, b in zip(tl.clips, tl.clips[1:]))
+    assert all(c.end - c.start >= len(a) for c, a in zip(tl.clips, audio))
+    assert [(c.title, c.start, c.end) for c in tl.chapters] == [
+        ("Programme", 0, tl.clips[4].start), ("Débat interactif", tl.clips[4].start, tl.total)]
+
+
+def test_pauses_follow_structure(book):
+    utts, audio, pcm, tl = book
+    pauses = Assembly.load().pauses_ms
+    gap = [round(((c.end - c.start) - len(a)) * 1000 / OUTPUT_RATE) for c, a in zip(tl.clips, audio)]
+    assert gap == [pauses["speaker"], pauses["sentence"], pauses["speaker"], pauses["section"],
+                   pauses["speaker"], pauses["end"]]
+
+
+def test_loudness_and_true_peak(book):
+    utts, audio, pcm, tl = book
+    x = pcm.astype(np.float64) / 32768
+    assert abs(loudness(x, OUTPUT_RATE) - Assembly.load().target_lufs) <= 1.0
+    assert true_peak(x, OUTPUT_RATE) <= -1.5
+    # Even: every utterance within 2 LU of the others, whatever engine or voice said it.
+    levels = [loudness(x[c.start:c.start + len(a)], OUTPUT_RATE) for c, a in zip(tl.clips, audio)]
+    assert max(levels) - min(levels) < 2.5, levels
