@@ -39,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--cache", type=Path, default=None, help="default: $XDG_CACHE_HOME/hemicycle")
     s.add_argument("--force", action="store_true", help="rebuild even if up to date")
 
-    s = sub.add_parser("voices", help="voices fetch | list | ensure")
-    s.add_argument("action", choices=["fetch", "list", "ensure"])
+    s = sub.add_parser("voices", help="voices fetch | list | ensure | measure")
+    s.add_argument("action", choices=["fetch", "list", "ensure", "measure"])
     s.add_argument("--voices", type=Path, default=None)
     return p
 
@@ -126,6 +126,11 @@ def cmd_voices(args) -> int:
             print("no voice installed: `make voices` (Piper) or the offline engine (espeak-ng + mbrola)")
         for iv in rows:
             print(f"{iv.engine:7} {iv.voice:24} {'' if iv.speaker_id is None else iv.speaker_id:>4} {iv.gender}")
+    elif args.action == "measure":
+        from pipeline.gender import measure
+        for voice, speakers in measure(vdir).items():
+            for sid, (gender, f0) in speakers.items():
+                print(f"{voice:24} {sid:>4} {gender:8} median F0 {f0:.0f} Hz")
     else:
         return v.ensure(vdir)
     return 0

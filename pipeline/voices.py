@@ -17,6 +17,7 @@ from pipeline.model import InputError, Voice
 
 PROJECT_VOICES = Path(__file__).resolve().parent.parent / "voices"
 CATALOG = "catalog.toml"
+MEASURED = "measured.toml"   # genders measured by pipeline.gender
 MBROLA_DIRS = (Path("/usr/share/mbrola"), Path("/usr/lib/mbrola"))
 FETCH = ("fr_FR-siwis-medium", "fr_FR-upmc-medium", "fr_FR-tom-medium", "fr_FR-gilles-low",
          "fr_FR-mls-medium", "fr_FR-siwis-low", "fr_FR-mls_1840-low")
@@ -42,17 +43,26 @@ class InstalledVoice:
                                                         if self.speaker_id is not None else []))
 
 
+def _merge(into: dict, extra: dict) -> None:
+    for name, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(name), dict):
+            _merge(into[name], value)
+        else:
+            into[name] = value
+
+
 def load_catalog(voices_dir: Path | None = None) -> dict:
-    """The project catalog, extended/overridden by `<voices_dir>/catalog.toml` when present."""
+    """The project catalog, then what a voices folder adds: its own catalog.toml, and the
+    genders measured there (measured.toml, written by `voices measure`)."""
     catalog = tomllib.loads((PROJECT_VOICES / CATALOG).read_text("utf-8"))
-    if voices_dir is not None and (Path(voices_dir) / CATALOG).resolve() != (
-            PROJECT_VOICES / CATALOG).resolve() and (Path(voices_dir) / CATALOG).exists():
-        extra = tomllib.loads((Path(voices_dir) / CATALOG).read_text("utf-8"))
-        for name, value in extra.items():
-            if isinstance(value, dict):
-                catalog.setdefault(name, {}).update(value)
-            else:
-                catalog[name] = value
+    folders = [PROJECT_VOICES] + ([Path(voices_dir)] if voices_dir is not None else [])
+    seen = {(PROJECT_VOICES / CATALOG).resolve()}
+    for folder in folders:
+        for name in (CATALOG, MEASURED):
+            f = (folder / name).resolve()
+            if f not in seen and f.exists():
+                seen.add(f)
+                _merge(catalog, tomllib.loads(f.read_text("utf-8")))
     return catalog
 
 
