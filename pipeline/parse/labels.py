@@ -1,0 +1,152 @@
+"""Speaker labels of the Journal officiel: "M. X.", "Mme X, rapporteure.", "M. le ministre.",
+"MM. X et Y.", "Plusieurs députés du groupe UMP." — recognised on one line, with their parts."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+RULES = tomllib.loads((files("pipeline.parse") / "rules.toml").read_text("utf-8"))
+
+# Matching is done on a copy of each line of the same length where no-break spaces are spaces
+# and apostrophes are straight: indices found in the copy slice the original.
+
+
+_REPLACEMENTS = (("\u00a0", " "), ("\u202f", " "), ("\u2007", " "), ("\u2009", " "),
+                 ("\t", " "), ("’", "'"), ("ʼ", "'"), ("‘", "'"))
+
+
+def matchable(line: str) -> str:
+    # chained str.replace is several times faster than str.translate on non-ASCII text
+    for a, b in _REPLACEMENTS:
+        if a in line:
+            line = line.replace(a, b)
+    return line
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_CIV = r"(?:" + _alt(RULES["labels"]["civilities"]) + r")"
+_CAP = r"[A-ZÀ-ÖØ-ÞŒ][\w'\-]*"
+_PART = r"(?:(?:" + _alt(p for p in RULES["labels"]["name_particles"] if not p.endswith("'")) + r") )"
+_NAME = rf"{_CAP}(?: {_PART}*(?:d')?{_CAP}){{0,6}}"
+_PERSON = re.compile(rf"({_CIV}) ({_NAME})")
+_NEXT_PERSON = re.compile(rf"(?:, | et )(?:({_CIV}) )?({_NAME})")
+_AND_GROUP = re.compile(r" et (?:plusieurs|de nombreux|de nombreuses|quelques|des|un|une|les|d'autres)"
+                        r" [^.:!?()]{1,160}?\.(?=\s|$)")
+_ROLE_ONLY = re.compile(rf"({_CIV}) (le |la |l')")
+_COLLECTIVE = re.compile(RULES["labels"]["collective"])
+_END = re.compile(r"\.(?=\s|$)")
+_TOKENS = re.compile(r"[\w\-]+'?")
+_HEADS = tuple(sorted(RULES["labels"]["role_heads"], key=len, reverse=True))
+_CONTINUATIONS = tuple(RULES["labels"]["role_continuations"]) + _HEADS
+_STOP = frozenset(RULES["labels"]["role_stopwords"])
+
+FEMININE = {"présidente": "président", "vice-présidente": "vice-président",
+            "rapporteure": "rapporteur", "corapporteure": "corapporteur",
+            "co-rapporteure": "co-rapporteur", "déléguée": "délégué", "chargée": "chargé",
+            "doyenne": "doyen", "questeure": "questeur", "suppléante": "suppléant",
+            "auteure": "auteur", "autrice": "auteur", "première": "premier",
+            "haute-commissaire": "haut-commissaire", "générale": "général"}
+_FEM = re.compile(r"\b(" + _alt(FEMININE) + r")\b")
+
+
+def norm_role(role: str) -> str:
+    """Comparable form of a role: lower case, straight apostrophes, masculine heads."""
+    r = matchable(role).lower().strip().rstrip(".").strip()
+    r = re.sub(r"\s+", " ", r)
+    return _FEM.sub(lambda m: FEMININE[m.group(1)], r)
+
+
+def _starts_with(text: str, words) -> bool:
+    for w in words:
+        if text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalpha()
+                                   or w.endswith("'")):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def valid_role(role: str) -> bool:
+    """Is this the role of a label ("ministre de l'intérieur, chargé de …") and not a sentence?"""
+    r = role.lower().strip()
+    if not r or len(r) > 400 or r[0] in "«\"(":
+        return False
+    if any(t in _STOP for t in _TOKENS.findall(r)):
+        return False
+    if any(c in r for c in "!?«»:;"):
+        return False
+    parts = r.split(", ")
+    if not _starts_with(parts[0], _HEADS):
+        return False
+    return all(_starts_with(p, _CONTINUATIONS) for p in parts[1:])
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str                      # as printed, with its final "." (or ":")
+    rest: str                      # what follows on the line
+    kind: str                      # "person" | "role" | "chair" | "group" | "collective"
+    civility: str | None
+    names: tuple[str, ...] = ()
+    role: str | None = None        # as printed (persons) or the role phrase (role-only labels)
+
+
+def parse_label(line: str) -> Label | None:
+    """The speaker label that opens ``line``, or None when the line is not a turn."""
+    m_line = matchable(line)
+    if not m_line or m_line[0] not in "MUPDQNCSTLEG":
+        return None
+    m = _PERSON.match(m_line)
+    if m:
+        civ, name_end = m.group(1), m.end()
+        # "M. X." / "M. X, role."
+        if _END.match(m_line, name_end):
+            return _label(line, name_end + 1, "person", civ, (line[m.start(2):name_end],))
+        if m_line.startswith(", ", name_end):
+            e = _END.search(m_line, name_end + 2)
+            if e and valid_role(m_line[name_end + 2:e.start()]):
+                return _label(line, e.end(), "person", civ, (line[m.start(2):name_end],),
+                              line[name_end + 2:e.start()])
+        # "M. X et Mme Y.", "MM. X et Y.", "M. X, M. Y et M. Z."
+        names, civs, pos = [line[m.start(2):name_end]], [civ], name_end
+        while True:
+            n = _NEXT_PERSON.match(m_line, pos)
+            if not n:
+                break
+            names.append(line[n.start(2):n.end(2)])
+            civs.append(n.group(1) or civs[-1])
+            pos = n.end()
+        if len(names) > 1 and _END.match(m_line, pos):
+            genders = {"f" if c.startswith("M") and c != "M." and c != "MM." else "m" for c in civs}
+            plural = "MM." if genders == {"m"} else "Mmes" if genders == {"f"} else None
+            return _label(line, pos + 1, "group", plural, tuple(names))
+        g = _AND_GROUP.match(m_line, name_end)
+        if g:
+            return _label(line, g.end(), "collective", None)
+        return None
+    m = _ROLE_ONLY.match(m_line)
+    if m:
+        e = _END.search(m_line, m.end())
+        if e:
+            role = m_line[m.end():e.start()]
+            if valid_role(role):
+                kind = "chair" if norm_role(role) == "président" else "role"
+                return _label(line, e.end(), kind, m.group(1), (), line[m.end():e.start()])
+        return None
+    m = _COLLECTIVE.match(m_line)
+    if m:
+        return _label(line, m.end(), "collective", None)
+    return None
+
+
+def _label(line: str, end: int, kind: str, civ, names=(), role=None) -> Label:
+    text = re.sub(r"\s+", " ", line[:end].replace("\u00a0", " ").replace("\u202f", " ")).strip()
+    return Label(text, line[end:].strip(), kind, civ,
+                 tuple(re.sub(r"\s+", " ", n.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+                       for n in names),
+                 re.sub(r"\s+", " ", role.replace("\u00a0", " ")).strip() if role else None)
