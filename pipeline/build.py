@@ -93,9 +93,15 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
     names = [k for k in debate.speakers()]
     description = describe(debate, names)
     art = cover(debate)
-    write_m4b(out_dir / f"{stem}.m4b", pcm, timeline, debate, description, art)
-    write_mp3(out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art)
-    write_epub(out_dir / f"{stem}.epub", debate, utterances, timeline, pcm, voices, art)
+    # Each writer mostly waits on its own ffmpeg process: run them side by side.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(3) as pool:
+        jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", pcm, timeline, debate, description, art),
+                pool.submit(write_mp3, out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art),
+                pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, pcm,
+                            voices, art)]
+        for job in jobs:
+            job.result()
 
 
 def _read_stamp(out_dir: Path) -> str | None:

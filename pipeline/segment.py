@@ -48,8 +48,11 @@ def paragraphs(debate: Debate) -> Iterator[Paragraph]:
                 index += 1
 
 
-def is_speakable(spoken: str) -> bool:
-    """A sentence of punctuation only ("…", "–") is displayed but has nothing to say."""
+def is_speakable(p: Paragraph, spoken: str) -> bool:
+    """Displayed but not read: punctuation only ("…", "–"), and an agenda item's bare number
+    ("10"), which the chapter title already announces."""
+    if p.kind == "heading" and p.text.strip().isdigit():
+        return False
     return any(ch.isalnum() for ch in spoken)
 
 
@@ -60,7 +63,7 @@ def segment(debate: Debate) -> list[Utterance]:
     for p in paragraphs(debate):
         for n, sentence in enumerate(split_sentences(p.text)):
             spoken = normalize(sentence).strip()
-            if is_speakable(spoken):
+            if is_speakable(p, spoken):
                 out.append(Utterance(id=p.sentence_id(n), section=p.section, kind=p.kind,
                                      speaker=p.speaker, text=sentence, spoken=spoken,
                                      turn=p.turn, paragraph=p.index))

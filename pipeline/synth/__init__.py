@@ -83,7 +83,9 @@ class Synthesizer:
         self.models = models
         self.cache = cache
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self._engines = Engines(models)          # for fingerprints (and in-process work)
+        # One worker = one core: one onnxruntime thread per session, in-process or in the pool
+        # (two single-thread processes beat one two-thread process on these machines).
+        self._engines = Engines(models, threads=1)
 
     def key(self, spoken: str, voice: Voice) -> str:
         return cache_key(self._engines.of(voice).fingerprint(voice), voice.rendering,
@@ -120,10 +122,9 @@ class Synthesizer:
                     stats.calls.append(text)
                     bar.advance(len(pcm))
             else:
-                threads = 1                     # one onnxruntime thread per process and core
                 ctx = mp.get_context("spawn")    # no fork of loaded onnx sessions
                 with ctx.Pool(self.workers, _init_worker,
-                              (self.models, threads, self.cache.root)) as pool:
+                              (self.models, 1, self.cache.root)) as pool:
                     texts = {j[0]: j[1] for j in jobs}
                     for k, n in pool.imap_unordered(_work, jobs, chunksize=1):
                         stats.calls.append(texts[k])

@@ -73,7 +73,7 @@ def write_m4b(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
         img.write_bytes(cover_png)
         encode(pcm, timeline.rate, path,
                ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
-                "-c:a", "aac", "-b:a", "64k", "-c:v", "png", "-disposition:v", "attached_pic",
+                "-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-c:v", "png", "-disposition:v", "attached_pic",
                 "-metadata:s:a", "language=fra", "-f", "ipod", "-movflags", "+faststart",
                 "-fflags", "+bitexact", "-flags:a", "+bitexact"],
                extra_inputs=["-i", str(meta), "-i", str(img)])

@@ -1,0 +1,47 @@
+"""The command-line contracts of DESIGN.md, run as a user runs them."""
+import json
+import subprocess
+import sys
+
+from conftest import AN, ROOT, SENAT
+
+
+def cli(*args, stdin=None):
+    p = subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT,
+                       capture_output=True, text=True, input=stdin)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_parse_json_contract():
+    d = json.loads(cli("parse", SENAT, "--json"))
+    assert set(d) == {"title", "date", "chamber", "sections"}
+    items = [i for s in d["sections"] for i in s["items"]]
+    kinds = {i["kind"] for i in items}
+    assert kinds == {"speech", "stage", "heading"}
+    for i in items:
+        if i["kind"] == "speech":
+            assert set(i["speaker"]) == {"label", "civility", "name", "role"}
+            assert i["paragraphs"] and all(isinstance(p, str) for p in i["paragraphs"])
+    names = {i["speaker"]["name"] for i in items if i["kind"] == "speech"}
+    assert {"Loïc Hervé", "Marc Ferracci", "Laure Darcos"} <= names
+
+
+def test_normalize_one_line_out_per_line_in():
+    lines = ["M. le président. La séance est ouverte à 21 h 30.", "", "Il y a 12\u00a0000 postes.",
+             "MM. Dupont et Durand, Mmes Martin et Petit."]
+    out = cli("normalize", stdin="\n".join(lines) + "\n").split("\n")[:-1]
+    assert len(out) == len(lines)
+    out = [o.lower() for o in out]
+    assert out[0].startswith("monsieur le président.") and "vingt et une heures trente" in out[0]
+    assert out[1] == ""
+    assert "douze mille postes" in out[2]
+    assert out[3].startswith("messieurs") and "mesdames" in out[3]
+
+
+def test_cast_json_contract(mbrola_dir):
+    d = json.loads(cli("cast", AN, "--json", "--voices", mbrola_dir))
+    assert all(set(v) == {"engine", "voice", "speaker_id", "gender"} for v in d.values())
+    assert d["Christiane Taubira"]["gender"] == "female"
+    assert d["Claude Bartolone"]["gender"] == "male"
+    assert d["Claude Bartolone"] == d["Christophe Sirugue"], "one chair voice, whoever holds it"
