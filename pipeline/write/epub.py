@@ -1,0 +1,711 @@
+"""The read-along EPUB 3: one XHTML document per debate section, each with its audio and its
+Media Overlay (SMIL) taken from the synthesis timeline.
+
+Built with ebooklib (manifest, spine, metadata, NCX); the XHTML documents, the navigation document
+and the SMIL files are written here so that their markup is exactly what we mean. The zip is then
+repacked deterministically (fixed order, timestamps and identifier), and written atomically.
+
+Audio: AAC in MP4 (.m4a, `audio/mp4`). ffmpeg writes an edit list for the AAC priming samples and
+its decoder honours it, so the decoded file has exactly the encoded number of samples (measured:
+0 difference on 100+ lengths at 16 and 22.05 kHz, up to 5 min). Through LAME's gapless header, MP3
+decoded up to 46 samples long (2.9 ms at 16 kHz) on about one length in seven.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+from ebooklib import epub
+from lxml import etree
+
+from pipeline.model import NARRATOR, Chapter, Debate, Speaker, Speech, Timeline, Utterance, Voice
+from pipeline.write.ffmpeg import encode
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+SMIL_NS = "http://www.w3.org/ns/SMIL"
+OPF_NS = "http://www.idpf.org/2007/opf"
+
+AUDIO_EXT = "m4a"
+AUDIO_MEDIA_TYPE = "audio/mp4"
+AUDIO_CODEC_ARGS = ["-c:a", "aac", "-b:a", "64k", "-map_metadata", "-1",
+                    "-fflags", "+bitexact", "-flags:a", "+bitexact", "-movflags", "+faststart",
+                    "-f", "mp4"]
+
+ACTIVE_CLASS = "-epub-media-overlay-active"
+PLAYBACK_ACTIVE_CLASS = "-epub-media-overlay-playing"
+
+CSS_NAME = "style/epub.css"
+FIXED_MODIFIED = datetime.datetime(2000, 1, 1)
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre")
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+_ENGINE_NAMES = {"piper": "Piper", "mbrola": "eSpeak NG + MBROLA", "pico": "SVOX Pico"}
+
+ACCESSIBILITY_SUMMARY = (
+    "Ce livre numérique reproduit le compte rendu d’une séance parlementaire et sa lecture "
+    "intégrale par des voix de synthèse : chaque orateur a sa propre voix, une voix de narration "
+    "lit les titres et les didascalies. Chaque phrase du texte est synchronisée avec l’audio "
+    "(superpositions média EPUB 3) : le texte seul, l’audio seul ou les deux ensemble suffisent "
+    "pour en prendre connaissance. La table des matières donne accès à chaque partie de la séance "
+    "et à chaque intervention ; l’ordre de lecture suit celui de la séance ; la liste des "
+    "orateurs figure à la fin. Aucun danger connu (clignotement, son, mouvement)."
+)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+def clock(ms: int) -> str:
+    """SMIL full clock value with millisecond precision: 1:02:03.045."""
+    h, rest = divmod(int(ms), 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{h}:{m:02d}:{s:02d}.{milli:03d}"
+
+
+def to_ms(samples: int, rate: int) -> int:
+    """Integer sample position → whole milliseconds (round half up, exact integer arithmetic)."""
+    return (2 * 1000 * int(samples) + rate) // (2 * rate)
+
+
+def french_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    try:
+        d = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    day = "1er" if d.day == 1 else str(d.day)
+    return f"{_DAYS[d.weekday()]} {day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _modified(debate: Debate) -> datetime.datetime:
+    """dcterms:modified derived from the inputs (the sitting's date), never from the clock."""
+    try:
+        d = datetime.date.fromisoformat(debate.date or "")
+        return datetime.datetime(d.year, d.month, d.day)
+    except ValueError:
+        return FIXED_MODIFIED
+
+
+def _identifier(debate: Debate) -> str:
+    digest = hashlib.sha256(json.dumps(debate.to_json(), ensure_ascii=False, sort_keys=True)
+                            .encode("utf-8")).hexdigest()
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "hemicycle:" + digest))
+
+
+def _book_title(debate: Debate) -> str:
+    return debate.title.strip() or "Débat parlementaire"
+
+
+def _css() -> bytes:
+    return resources.files("pipeline.write").joinpath("epub.css").read_bytes()
+
+
+def _split_sentences(text: str) -> list[str]:
+    """The splitter segment() used (pipeline.normalize.split_sentences, as segment imported
+    it), so that the sentence ids here are the utterance ids."""
+    import pipeline.segment
+    return list(pipeline.segment.split_sentences(text))
+
+
+def _section_name(index: int) -> str:
+    return f"s{index:02d}"
+
+
+def _voice_label(v: Voice) -> str:
+    label = f"{_ENGINE_NAMES.get(v.engine, v.engine)} {v.voice}"
+    if v.speaker_id is not None:
+        label += f" n° {v.speaker_id}"
+    variants = []
+    if v.length_scale != 1.0:
+        variants.append(f"débit ×{1 / v.length_scale:.2f}")
+    if v.pitch != 1.0:
+        variants.append(f"hauteur ×{v.pitch:.2f}")
+    if variants:
+        label += " (" + ", ".join(variants) + ")"
+    return label
+
+
+# --- XHTML building ------------------------------------------------------------------------
+
+def _E(tag: str, attrib: Mapping[str, str] | None = None, text: str | None = None,
+       parent: etree._Element | None = None) -> etree._Element:
+    attrs = {}
+    for k, v in (attrib or {}).items():
+        if k.startswith("epub:"):
+            k = f"{{{EPUB_NS}}}{k[5:]}"
+        attrs[k] = v
+    if parent is None:
+        el = etree.Element(f"{{{XHTML_NS}}}{tag}", attrs, nsmap={None: XHTML_NS, "epub": EPUB_NS})
+    else:
+        el = etree.SubElement(parent, f"{{{XHTML_NS}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _append_text(parent: etree._Element, text: str) -> None:
+    """Append text after parent's last child (or as its text)."""
+    if not text:
+        return
+    if len(parent):
+        last = parent[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def _document(title: str, css_href: str = CSS_NAME) -> tuple[etree._Element, etree._Element]:
+    html = _E("html", {"lang": "fr", "{http://www.w3.org/XML/1998/namespace}lang": "fr"})
+    head = _E("head", parent=html)
+    _E("meta", {"charset": "utf-8"}, parent=head)
+    _E("title", text=title, parent=head)
+    _E("link", {"rel": "stylesheet", "type": "text/css", "href": css_href}, parent=head)
+    body = _E("body", parent=html)
+    return html, body
+
+
+_CONTAINERS = {f"{{{XHTML_NS}}}{t}" for t in ("html", "head", "body", "section", "div", "nav",
+                                               "ol", "ul", "dl")}
+
+
+def _indent(el: etree._Element, level: int = 0) -> None:
+    """Indent element-only containers; never touch the inside of text blocks (p, h1, li…), where
+    whitespace would become part of the text."""
+    if el.tag not in _CONTAINERS or not len(el):
+        return
+    pad = "\n" + "  " * (level + 1)
+    el.text = pad
+    for child in el:
+        _indent(child, level + 1)
+        child.tail = pad
+    el[-1].tail = "\n" + "  " * level
+
+
+def _serialize(html: etree._Element) -> bytes:
+    _indent(html)
+    return etree.tostring(html, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
+
+
+@dataclass
+class _TocEntry:
+    label: str
+    href: str
+    uid: str
+
+
+@dataclass
+class _SectionDoc:
+    index: int
+    name: str                  # "s00"
+    title: str
+    content: bytes
+    ids: list[str]             # sentence ids of utterances, in document order
+    turns: list[_TocEntry]
+
+
+def _fill_sentences(el: etree._Element, p, utterance_ids: set[str], found: list[str]) -> None:
+    """Append paragraph p's text to el, each sentence that is an utterance in its own span.
+    The text between sentences is kept as printed (when the splitter returns substrings)."""
+    text = p.text
+    sentences = _split_sentences(text)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in sentences:
+        at = text.find(sentence, pos)
+        if at < 0:
+            spans = []
+            break
+        spans.append((at, at + len(sentence)))
+        pos = at + len(sentence)
+    if not spans and sentences:          # the splitter rewrote the text: join its sentences
+        text = " ".join(sentences)
+        spans, pos = [], 0
+        for sentence in sentences:
+            at = text.find(sentence, pos)
+            spans.append((at, at + len(sentence)))
+            pos = at + len(sentence)
+    pos = 0
+    for n, (a, b) in enumerate(spans):
+        _append_text(el, text[pos:a])
+        sid = p.sentence_id(n)
+        if sid in utterance_ids:
+            _E("span", {"id": sid}, text=text[a:b], parent=el)
+            found.append(sid)
+        else:
+            _append_text(el, text[a:b])
+        pos = b
+    _append_text(el, text[pos:])
+
+
+def _loose(s: str) -> str:
+    """For comparing a printed label with the parsed role: apostrophes may be missing or
+    typographic in one and not the other ("dÉtat" / "d’État"), case may differ."""
+    return "".join(ch for ch in s if ch not in "'’ʼ").casefold().strip()
+
+
+def _label_parts(speaker: Speaker) -> tuple[str, str | None]:
+    """(who, role to show apart or None): "M. X, ministre de…" → ("M. X", "ministre de…");
+    "M. le président" with role "président" → ("M. le président", None)."""
+    label = speaker.label.strip()
+    if label.endswith("."):
+        label = label[:-1].rstrip()
+    role = (speaker.role or "").strip().rstrip(".").strip() or None
+    if role is None:
+        return label, None
+    i = label.find(", ")
+    while i >= 0:
+        if _loose(label[i + 2:]) == _loose(role):
+            return label[:i], role
+        i = label.find(", ", i + 1)
+    if _loose(role) in _loose(label):
+        return label, None
+    return label, role
+
+
+def _speaker_label(el: etree._Element, speaker: Speaker) -> None:
+    """<b class="speaker">M. François-Noël Buffet</b>, <span class="role">ministre…</span>. """
+    who, role = _label_parts(speaker)
+    _E("b", {"class": "speaker"}, text=who, parent=el)
+    if speaker.name and speaker.name not in who:
+        _append_text(el, " ")
+        _E("span", {"class": "name"}, text=f"({speaker.name})", parent=el)
+    if role:
+        _append_text(el, ", ")
+        _E("span", {"class": "role"}, text=role, parent=el)
+    _append_text(el, ". ")
+
+
+def _speaker_toc_label(speaker: Speaker) -> str:
+    who, _ = _label_parts(speaker)
+    if speaker.name and speaker.name not in who:
+        who += f" ({speaker.name})"
+    return who
+
+
+def _section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionDoc]:
+    from pipeline.segment import paragraphs
+
+    docs: list[_SectionDoc] = []
+    by_section: dict[int, list] = {}
+    for p in paragraphs(debate):
+        by_section.setdefault(p.section, []).append(p)
+    for s, section in enumerate(debate.sections):
+        name = _section_name(s)
+        title = section.title.strip() or f"Partie {s + 1}"
+        html, body = _document(title)
+        sec = _E("section", {"id": name, "epub:type": "chapter", "role": "doc-chapter",
+                             "aria-labelledby": f"{name}-title"}, parent=body)
+        ids: list[str] = []
+        turns: list[_TocEntry] = []
+        turn_el = None
+        for p in by_section.get(s, []):
+            if p.kind == "title":
+                el = _E("h1", {"id": f"{name}-title"}, parent=sec)
+            elif p.kind == "heading":
+                el = _E("h2", {"id": f"t{p.turn:04d}", "class": "heading"}, parent=sec)
+                turns.append(_TocEntry(p.text, f"{name}.xhtml#t{p.turn:04d}", f"toc-t{p.turn:04d}"))
+            elif p.kind == "stage":
+                el = _E("p", {"id": f"t{p.turn:04d}", "class": "stage"}, parent=sec)
+            else:
+                speech = p.item
+                assert isinstance(speech, Speech)
+                if p.first:
+                    turn_el = _E("div", {"id": f"t{p.turn:04d}", "class": "turn"}, parent=sec)
+                    turns.append(_TocEntry(_speaker_toc_label(speech.speaker),
+                                           f"{name}.xhtml#t{p.turn:04d}", f"toc-t{p.turn:04d}"))
+                el = _E("p", {"class": "speech"}, parent=turn_el)
+                if p.first:
+                    _speaker_label(el, speech.speaker)
+            _fill_sentences(el, p, utterance_ids, ids)
+        docs.append(_SectionDoc(s, name, title, _serialize(html), ids, turns))
+    return docs
+
+
+def _title_page(debate: Debate) -> bytes:
+    html, body = _document("Page de titre")
+    sec = _E("section", {"class": "titlepage", "epub:type": "titlepage",
+                         "aria-label": "Page de titre"}, parent=body)
+    _E("h1", text=_book_title(debate), parent=sec)
+    if debate.chamber:
+        _E("p", {"class": "chamber"}, text=debate.chamber, parent=sec)
+    date = french_date(debate.date)
+    if date:
+        p = _E("p", {"class": "date"}, parent=sec)
+        _E("time", {"datetime": debate.date}, text=date[0].upper() + date[1:], parent=p)
+    _E("p", {"class": "note"}, text="Compte rendu des débats, lu par des voix de synthèse et "
+       "synchronisé phrase à phrase avec le texte.", parent=sec)
+    return _serialize(html)
+
+
+def _cover_page(image_href: str, alt: str) -> bytes:
+    html, body = _document("Couverture")
+    sec = _E("section", {"class": "cover", "epub:type": "cover"}, parent=body)
+    _E("img", {"src": image_href, "alt": alt, "role": "doc-cover"}, parent=sec)
+    return _serialize(html)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _cover_svg(debate: Debate, alt: str) -> bytes:
+    """A plain typographic cover when none is given (vector: no font or image library needed)."""
+    svg_ns = "http://www.w3.org/2000/svg"
+    svg = etree.Element(f"{{{svg_ns}}}svg", {"version": "1.1", "width": "600", "height": "900",
+                                             "viewBox": "0 0 600 900", "role": "img",
+                                             "aria-labelledby": "cover-title"},
+                        nsmap={None: svg_ns})
+    etree.SubElement(svg, f"{{{svg_ns}}}title", {"id": "cover-title"}).text = alt
+    etree.SubElement(svg, f"{{{svg_ns}}}rect", {"width": "600", "height": "900", "fill": "#1d2a44"})
+    etree.SubElement(svg, f"{{{svg_ns}}}rect", {"x": "40", "y": "40", "width": "520",
+                                                 "height": "820", "fill": "none",
+                                                 "stroke": "#c9a74a", "stroke-width": "3"})
+
+    def text(y: int, s: str, size: int, weight: str = "normal") -> None:
+        t = etree.SubElement(svg, f"{{{svg_ns}}}text", {
+            "x": "300", "y": str(y), "text-anchor": "middle", "fill": "#f5f1e6",
+            "font-family": "Georgia, 'DejaVu Serif', serif", "font-size": str(size),
+            "font-weight": weight})
+        t.text = s
+
+    y = 170
+    if debate.chamber:
+        text(y, debate.chamber.upper(), 30)
+    y = 330
+    for line in _wrap(_book_title(debate), 22)[:8]:
+        text(y, line, 40, "bold")
+        y += 54
+    date = french_date(debate.date)
+    if date:
+        text(max(y + 60, 700), date, 28)
+    text(820, "Hémicycle · livre audio synchronisé", 20)
+    return etree.tostring(svg, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _cast_page(debate: Debate, cast: Mapping[str, Voice]) -> bytes:
+    html, body = _document("Les orateurs")
+    sec = _E("section", {"id": "cast", "class": "cast", "epub:type": "appendix",
+                         "role": "doc-appendix", "aria-labelledby": "cast-title"}, parent=body)
+    _E("h1", {"id": "cast-title"}, text="Les orateurs", parent=sec)
+    dl = _E("dl", parent=sec)
+    for key, speaker in debate.speakers().items():
+        label, role = _label_parts(speaker)
+        _E("dt", text=speaker.name or label, parent=dl)
+        plain = {speaker.name, f"{speaker.civility} {speaker.name}"} if speaker.name else set()
+        if speaker.name and label not in plain:
+            _E("dd", text=f"Intitulé au compte rendu : « {label} »", parent=dl)
+        if role:
+            _E("dd", {"class": "role"}, text=role[0].upper() + role[1:], parent=dl)
+        voice = cast.get(key)
+        if voice is not None:
+            _E("dd", text=f"Voix : {_voice_label(voice)}", parent=dl)
+    narrator = cast.get(NARRATOR)
+    if narrator is not None:
+        _E("dt", text="Narration", parent=dl)
+        _E("dd", text="Titres et didascalies", parent=dl)
+        _E("dd", text=f"Voix : {_voice_label(narrator)}", parent=dl)
+    return _serialize(html)
+
+
+def _nav_page(debate: Debate, docs: list[_SectionDoc], landmarks: list[tuple[str, str, str]]) -> bytes:
+    html, body = _document("Sommaire")
+    nav = _E("nav", {"id": "toc", "epub:type": "toc", "role": "doc-toc",
+                     "aria-labelledby": "toc-title"}, parent=body)
+    _E("h1", {"id": "toc-title"}, text="Sommaire", parent=nav)
+    ol = _E("ol", parent=nav)
+    for d in docs:
+        li = _E("li", parent=ol)
+        _E("a", {"href": f"{d.name}.xhtml"}, text=d.title, parent=li)
+        if d.turns:
+            sub = _E("ol", parent=li)
+            for t in d.turns:
+                _E("a", {"href": t.href}, text=t.label, parent=_E("li", parent=sub))
+    li = _E("li", parent=ol)
+    _E("a", {"href": "cast.xhtml"}, text="Les orateurs", parent=li)
+
+    nav = _E("nav", {"id": "landmarks", "epub:type": "landmarks", "hidden": "hidden",
+                     "aria-labelledby": "landmarks-title"}, parent=body)
+    _E("h2", {"id": "landmarks-title"}, text="Repères", parent=nav)
+    ol = _E("ol", parent=nav)
+    for kind, href, label in landmarks:
+        _E("a", {"epub:type": kind, "href": href}, text=label, parent=_E("li", parent=ol))
+    return _serialize(html)
+
+
+# --- SMIL ----------------------------------------------------------------------------------
+
+@dataclass
+class _Overlay:
+    smil: bytes
+    duration_ms: int
+    pcm: np.ndarray
+
+
+def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline, pcm: np.ndarray,
+             utterance_ids: set[str]) -> _Overlay | None:
+    clips = [c for c in timeline.clips_of(chapter) if c.utterance in utterance_ids]
+    if not clips:
+        return None
+    rate = timeline.rate
+    order = {sid: i for i, sid in enumerate(doc.ids)}
+    missing = [c.utterance for c in clips if c.utterance not in order]
+    if missing:
+        raise ValueError(f"utterances not found in the text of section {doc.index}: "
+                         f"{', '.join(missing[:5])} (sentence splitting differs from segment?)")
+    if [order[c.utterance] for c in clips] != sorted(order[c.utterance] for c in clips):
+        raise ValueError(f"clips of section {doc.index} are not in document order")
+    # Clips tile the book: each clip runs to the next one's start; the last to the chapter end.
+    ends = [c.start for c in clips[1:]] + [chapter.end]
+    audio_name = f"audio/{doc.name}.{AUDIO_EXT}"
+    smil = etree.Element(f"{{{SMIL_NS}}}smil", {"version": "3.0"},
+                         nsmap={None: SMIL_NS, "epub": EPUB_NS})
+    body = etree.SubElement(smil, f"{{{SMIL_NS}}}body")
+    seq = etree.SubElement(body, f"{{{SMIL_NS}}}seq", {
+        "id": f"seq-{doc.name}", f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{doc.name}",
+        f"{{{EPUB_NS}}}type": "chapter"})
+    for clip, end in zip(clips, ends):
+        begin_ms = to_ms(clip.start - chapter.start, rate)
+        end_ms = to_ms(end - chapter.start, rate)
+        if not (chapter.start <= clip.start and begin_ms < end_ms):
+            raise ValueError(f"clip {clip.utterance} is empty or outside its chapter "
+                             f"({clip.start}–{end} in {chapter.start}–{chapter.end})")
+        par = etree.SubElement(seq, f"{{{SMIL_NS}}}par", {"id": f"par-{clip.utterance}"})
+        etree.SubElement(par, f"{{{SMIL_NS}}}text", {"src": f"{doc.name}.xhtml#{clip.utterance}"})
+        etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
+            "src": audio_name, "clipBegin": clock(begin_ms), "clipEnd": clock(end_ms)})
+    content = etree.tostring(smil, encoding="utf-8", xml_declaration=True, pretty_print=True)
+    return _Overlay(content, to_ms(chapter.end - chapter.start, rate),
+                    pcm[chapter.start:chapter.end])
+
+
+def _encode_audio(section_pcm: np.ndarray, rate: int, workdir: Path, name: str) -> bytes:
+    path = workdir / f"{name}.{AUDIO_EXT}"
+    encode(np.asarray(section_pcm, dtype=np.int16), rate, path, AUDIO_CODEC_ARGS)
+    return path.read_bytes()
+
+
+# --- the book ------------------------------------------------------------------------------
+
+class _Document(epub.EpubHtml):
+    """An XHTML document written here: ebooklib stores it as given instead of re-templating it."""
+
+    def __init__(self, uid: str, file_name: str, title: str, content: bytes,
+                 properties: Sequence[str] = (), media_overlay: str | None = None):
+        super().__init__(uid=uid, file_name=file_name, title=title, lang="fr",
+                         media_type="application/xhtml+xml", media_overlay=media_overlay)
+        self.content = content
+        self.properties = list(properties)
+
+    def get_content(self, default=None):
+        return self.content
+
+
+def _repack(raw: bytes, date: datetime.datetime, opf_fix) -> bytes:
+    """Rewrite the zip ebooklib produced: mimetype first and stored, fixed timestamps and
+    attributes, media stored (already compressed), everything else deflated; fix the OPF."""
+    stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zin, zipfile.ZipFile(out, "w") as zout:
+        names = zin.namelist()
+        names = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in names:
+            data = zin.read(name)
+            if name.endswith(".opf"):
+                data = opf_fix(data)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            stored = name == "mimetype" or name.endswith((".m4a", ".mp3", ".png", ".jpg"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            zout.writestr(info, data, compresslevel=9 if not stored else None)
+    return out.getvalue()
+
+
+def _fix_opf(data: bytes) -> bytes:
+    """Post-process ebooklib's package document: drop the `prefix` re-declaring the reserved
+    `rendition:` prefix (EPUBCheck warns about it)."""
+    root = etree.fromstring(data)
+    prefix = root.get("prefix", "")
+    kept = " ".join(p for p in prefix.split("rendition: http://www.idpf.org/vocab/rendition/#")
+                    if p.strip()).strip()
+    if kept:
+        root.set("prefix", kept)
+    elif "prefix" in root.attrib:
+        del root.attrib["prefix"]
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None) -> bytes:
+    """The EPUB file's bytes (see write_epub)."""
+    pcm = np.asarray(pcm)
+    if pcm.ndim != 1:
+        raise ValueError("pcm must be mono (one dimension)")
+    utterance_ids = {u.id for u in utterances}
+    rate = timeline.rate
+    docs = _section_documents(debate, utterance_ids)
+    chapters = {c.section: c for c in timeline.chapters}
+
+    book = epub.EpubBook()
+    book.set_identifier(_identifier(debate))
+    book.set_title(_book_title(debate))
+    book.set_language("fr")
+    if debate.chamber:
+        book.add_author(debate.chamber)
+        book.add_metadata("DC", "publisher", debate.chamber)
+    if debate.date:
+        book.add_metadata("DC", "date", debate.date)
+    book.add_metadata("DC", "subject", "Débats parlementaires")
+    book.add_metadata("DC", "description",
+                      f"{_book_title(debate)} — compte rendu lu par des voix de synthèse, "
+                      "synchronisé phrase à phrase (EPUB 3 Media Overlays).")
+
+    def meta(prop: str, value: str, refines: str | None = None) -> None:
+        attrs = {"property": prop}
+        if refines:
+            attrs["refines"] = refines
+        book.add_metadata(None, "meta", value, attrs)
+
+    # Accessibility (EPUB Accessibility 1.1, schema.org).
+    meta("schema:accessMode", "textual")
+    meta("schema:accessMode", "auditory")
+    meta("schema:accessModeSufficient", "textual")
+    meta("schema:accessModeSufficient", "auditory")
+    meta("schema:accessModeSufficient", "textual,auditory")
+    for feature in ("synchronizedAudioText", "structuralNavigation", "tableOfContents",
+                    "readingOrder", "alternativeText"):
+        meta("schema:accessibilityFeature", feature)
+    meta("schema:accessibilityHazard", "none")
+    meta("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY)
+    meta("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+    meta("a11y:certifiedBy", "Hémicycle (auto-évaluation)")
+
+    css = epub.EpubItem(uid="css", file_name=CSS_NAME, media_type="text/css", content=_css())
+    book.add_item(css)
+
+    # Cover image and page.
+    date = french_date(debate.date)
+    alt = " — ".join(x for x in (_book_title(debate), debate.chamber,
+                                 date if date and date not in debate.title else None) if x)
+    if cover_png is not None:
+        cover = epub.EpubCover(uid="cover-img", file_name="images/cover.png")
+        cover.media_type = "image/png"
+        cover.content = cover_png
+    else:
+        cover = epub.EpubCover(uid="cover-img", file_name="images/cover.svg")
+        cover.media_type = "image/svg+xml"
+        cover.content = _cover_svg(debate, alt)
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
+    cover_doc = _Document("cover", "cover.xhtml", "Couverture",
+                          _cover_page(cover.file_name, f"Couverture : {alt}"))
+    title_doc = _Document("titlepage", "title.xhtml", "Page de titre", _title_page(debate))
+    cast_doc = _Document("cast", "cast.xhtml", "Les orateurs", _cast_page(debate, cast))
+
+    # Sections, their audio and overlays.
+    section_items: list[_Document] = []
+    total_ms = 0
+    narrators: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
+        for d in docs:
+            chapter = chapters.get(d.index)
+            overlay = _overlay(d, chapter, timeline, pcm, utterance_ids) if chapter else None
+            if d.ids and overlay is None:
+                raise ValueError(f"section {d.index} has utterances but no chapter/clips")
+            item = _Document(f"doc-{d.name}", f"{d.name}.xhtml", d.title, d.content,
+                             media_overlay=f"mo-{d.name}" if overlay else None)
+            section_items.append(item)
+            if overlay is None:
+                continue
+            audio = _encode_audio(overlay.pcm, rate, Path(tmp), d.name)
+            book.add_item(epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
+                                        file_name=f"audio/{d.name}.{AUDIO_EXT}", content=audio))
+            book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
+                                        content=overlay.smil))
+            meta("media:duration", clock(overlay.duration_ms), f"#mo-{d.name}")
+            total_ms += overlay.duration_ms
+
+    if total_ms:
+        meta("media:duration", clock(total_ms))
+        meta("media:active-class", ACTIVE_CLASS)
+        meta("media:playback-active-class", PLAYBACK_ACTIVE_CLASS)
+        speaking = {u.speaker for u in utterances}
+        for key in [NARRATOR, *debate.speakers().keys()]:
+            voice = cast.get(key)
+            if voice is not None and key in speaking:
+                label = _voice_label(voice)
+                if label not in narrators:
+                    narrators.append(label)
+        for label in narrators:
+            meta("media:narrator", label)
+
+    landmarks = [("cover", "cover.xhtml", "Couverture"), ("titlepage", "title.xhtml", "Page de titre"),
+                 ("toc", "nav.xhtml#toc", "Sommaire")]
+    if section_items:
+        landmarks.append(("bodymatter", section_items[0].file_name, "Début de la séance"))
+    landmarks.append(("appendix", "cast.xhtml", "Les orateurs"))
+    nav_doc = _Document("nav", "nav.xhtml", "Sommaire", _nav_page(debate, docs, landmarks),
+                        properties=["nav"])
+
+    for item in (cover_doc, title_doc, nav_doc, *section_items, cast_doc):
+        book.add_item(item)
+    book.add_item(epub.EpubNcx())
+    book.spine = [cover_doc, title_doc, nav_doc, *section_items, cast_doc]
+    book.toc = [
+        (epub.Section(d.title, f"{d.name}.xhtml"),
+         [epub.Link(t.href, t.label, t.uid) for t in d.turns])
+        if d.turns else epub.Link(f"{d.name}.xhtml", d.title, f"toc-{d.name}")
+        for d in docs
+    ] + [epub.Link("cast.xhtml", "Les orateurs", "toc-cast")]
+
+    raw = io.BytesIO()
+    epub.EpubWriter(raw, book, {"mtime": _modified(debate), "epub2_guide": False,
+                                "epub3_landmark": False, "epub3_pages": False,
+                                "raise_exceptions": True}).write()
+    return _repack(raw.getvalue(), _modified(debate), _fix_opf)
+
+
+def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None) -> None:
+    """Write the read-along EPUB 3 to `path`, atomically and deterministically.
+
+    `pcm` is the whole book (mono int16 at timeline.rate); each Debate section becomes one XHTML
+    document with the audio pcm[chapter.start:chapter.end] and a SMIL whose clips are the
+    timeline's, relative to that audio, in milliseconds."""
+    data = build_epub(debate, utterances, timeline, pcm, cast, cover_png)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".epub.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
