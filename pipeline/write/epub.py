@@ -39,7 +39,7 @@ OPF_NS = "http://www.idpf.org/2007/opf"
 
 AUDIO_EXT = "m4a"
 AUDIO_MEDIA_TYPE = "audio/mp4"
-AUDIO_CODEC_ARGS = ["-c:a", "aac", "-b:a", "64k", "-map_metadata", "-1",
+AUDIO_CODEC_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-map_metadata", "-1",
                     "-fflags", "+bitexact", "-flags:a", "+bitexact", "-movflags", "+faststart",
                     "-f", "mp4"]
 
