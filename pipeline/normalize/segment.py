@@ -1,0 +1,97 @@
+"""Sentence segmentation of one display paragraph.
+
+Whitespace is collapsed first (Python's notion of whitespace, so NBSP and
+NNBSP count), then the text is cut at single spaces only: joining the pieces
+with " " gives back " ".join(paragraph.split()) exactly.
+
+A cut goes after ! ? … or . (plus any closing quotes/brackets) when the next
+sentence starts with a capital (possibly behind an opening quote, bracket or
+dash); ! ? … may also be followed by a digit.  No cut after civilities and
+reference abbreviations (M., MM., Mme., art., p., n°, cf., single initials…),
+nor after "etc." unless a typical sentence opener follows, nor inside «…»
+when the quotation does not end the sentence.
+"""
+from __future__ import annotations
+
+import re
+
+_CANDIDATE = re.compile(r"([.!?…]+)((?: ?[»”\"')\]])*) (?=[«“\"(\[–—-]? ?([^\s«“\"(\[–—-]))")
+_LAST_WORD = re.compile(r"(\S+)$")
+NO_SPLIT_AFTER = {
+    "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Me", "Dr", "Pr", "Mgr", "St", "Ste",
+    "art", "Art", "arts", "al", "p", "pp", "n°", "no", "nos", "cf", "Cf", "vol", "chap",
+    "éd", "env", "av", "apr", "ex", "fig", "ibid", "op", "cit", "c.-à-d", "J.-C", "Vve",
+    "Cie", "Sté", "hab", "min", "sq", "suiv", "Prof", "Mgr", "Cdt", "Gal", "Lt", "Jr",
+}
+# After "etc." these open a new sentence; any other capital is taken as a name.
+SENTENCE_OPENERS = {
+    "Mais", "Et", "Le", "La", "Les", "L'", "Il", "Elle", "Ils", "Elles", "Nous", "Vous", "Je",
+    "J'", "On", "Ce", "C'", "Cette", "Ces", "Cet", "Pour", "Dans", "En", "Au", "Aux", "Si",
+    "S'", "Or", "Donc", "Un", "Une", "Des", "Du", "De", "D'", "À", "Quand", "Comme", "Car",
+    "Ainsi", "Enfin", "Puis", "Alors", "Voilà", "Oui", "Non", "Qu'", "Que", "N'", "Tout",
+    "Tous", "Toutes", "Cela", "Ça", "Sur", "Par", "Avec", "Sans", "Chacun", "Y", "Aussi",
+    "Pourtant", "Cependant", "Néanmoins", "Par", "Depuis", "Lorsque", "Parce", "Merci",
+}
+
+
+def _first_word(s: str, pos: int) -> str:
+    m = re.match(r"[«“\"(\[–—-]? ?([\w]+'?)", s[pos:])
+    return m.group(1) if m else ""
+
+
+def _quote_closes_sentence(s: str, pos: int) -> bool:
+    """Inside «…» at pos: does the quotation end its sentence?"""
+    close = s.find("»", pos)
+    if close < 0:
+        return True
+    after = s[close + 1:].lstrip()
+    if not after:
+        return True
+    if after[0] in ".!?…":
+        return True
+    before = s[:close].rstrip()
+    return bool(before) and before[-1] in ".!?…" and (after[0].isupper() or after[0] in "(«")
+
+
+def _quote_depth(s: str) -> list[int]:
+    """depth[i] = number of «…» open before s[i]."""
+    depth, d = [], 0
+    for ch in s:
+        depth.append(d)
+        if ch == "«":
+            d += 1
+        elif ch == "»" and d:
+            d -= 1
+    return depth
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    s = " ".join(paragraph.split())
+    if not s:
+        return []
+    depth = None
+    cuts = []
+    for m in _CANDIDATE.finditer(s):
+        punct, closers, nxt = m.group(1), m.group(2), m.group(3)
+        if not (nxt.isupper() or (punct[-1] != "." and nxt.isdigit())):
+            continue
+        if punct == ".":
+            head = s[:m.start()]
+            word = _LAST_WORD.search(head)
+            w = word.group(1).lstrip("«“\"([–—-") if word else ""
+            if w in NO_SPLIT_AFTER or (len(w) == 1 and w.isupper()) or w.endswith("."):
+                continue
+            if w in ("etc", "Etc") and _first_word(s, m.end()) not in SENTENCE_OPENERS:
+                continue
+        if depth is None:
+            depth = _quote_depth(s)
+        end = m.end() - 1  # the space we would cut at
+        if depth[end] > 0 and "»" not in closers and not _quote_closes_sentence(s, end):
+            continue
+        cuts.append(end)
+    pieces, start = [], 0
+    for c in cuts:
+        pieces.append(s[start:c])
+        start = c + 1
+    pieces.append(s[start:])
+    return pieces
