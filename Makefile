@@ -22,11 +22,17 @@ audio: $(READY)
 # System packages the tests use (offline engine, Java for EPUBCheck), when missing and root.
 system-deps:
 	@if ! command -v espeak-ng >/dev/null || ! test -e /usr/share/mbrola/fr1 \
-	    || ! command -v pico2wave >/dev/null || ! command -v java >/dev/null; then \
+	    || ! command -v pico2wave >/dev/null || ! command -v java >/dev/null \
+	    || ! command -v chromium >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then bash tools/install-system-deps.sh --test; \
-	  else echo "hemicycle: missing espeak-ng/mbrola-fr*/pico2wave/java: run 'sudo bash tools/install-system-deps.sh --test'"; exit 2; fi; fi
+	  else echo "hemicycle: missing espeak-ng/mbrola-fr*/pico2wave/java/chromium/npm: run 'sudo bash tools/install-system-deps.sh --test'"; exit 2; fi; fi
 
-test: $(READY) system-deps
+# Test-only Node tools (Ace, Playwright) drive Debian's chromium: no browser download.
+node_modules/.installed: package.json
+	PUPPETEER_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(READY) system-deps node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 voices: $(READY)
@@ -37,4 +43,4 @@ bench: $(READY)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf dist build *.egg-info .pytest_cache
+	rm -rf dist build *.egg-info .pytest_cache node_modules

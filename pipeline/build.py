@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import __name__ as _pkg
 from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble
 from pipeline.cache import Cache
 from pipeline.cast import cast
-from pipeline.model import NARRATOR, Debate, InputError, Utterance, Voice
+from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
 from pipeline.parse import parse_file
 from pipeline.segment import segment
 from pipeline.synth import Stats, Synthesizer
@@ -32,6 +30,7 @@ class Result:
     debate: Debate
     utterances: list[Utterance]
     voices: dict[str, Voice]
+    timeline: Timeline | None = None     # None when the outputs were already up to date
 
 
 def _code_digest() -> str:
@@ -84,7 +83,7 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
     pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, Assembly.load())
     _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices)
     _write_stamp(out_dir, stamp)
-    return Result(out_dir, stats, debate, utterances, voices)
+    return Result(out_dir, stats, debate, utterances, voices, timeline)
 
 
 def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:

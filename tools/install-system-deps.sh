@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages Hémicycle needs, from Debian's archive (needs root):
 #   the offline speech engine: espeak-ng driving the MBROLA French voices (contrib/non-free
-#   components) and SVOX pico; with --test, also what the test suite needs (a JRE for EPUBCheck).
+#   components) and SVOX pico; with --test, also what the test suite needs: a JRE (EPUBCheck),
+#   Chromium (Ace by DAISY, the read-along page test) and Node.js with npm if missing.
 set -euo pipefail
 pkgs=(espeak-ng mbrola mbrola-fr1 mbrola-fr2 mbrola-fr3 mbrola-fr4 mbrola-fr5 mbrola-fr6 mbrola-fr7
       libttspico-utils)
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null || pkgs+=(default-jre-headless)
+  pkgs+=(chromium)
+  command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 export DEBIAN_FRONTEND=noninteractive
 if [ -r /etc/os-release ] && grep -qi '^ID=debian' /etc/os-release; then

@@ -1,8 +1,9 @@
 """Sentence segmentation of one display paragraph.
 
-Whitespace is collapsed first (Python's notion of whitespace, so NBSP and
-NNBSP count), then the text is cut at single spaces only: joining the pieces
-with " " gives back " ".join(paragraph.split()) exactly.
+Ordinary whitespace is collapsed first (the non-breaking spaces of French
+typography, U+00A0 and U+202F, are kept: the EPUB displays these pieces), then
+the text is cut at single spaces only: joining the pieces with " " gives back
+collapse(paragraph) exactly.
 
 A cut goes after ! ? … or . (plus any closing quotes/brackets) when the next
 sentence starts with a capital (possibly behind an opening quote, bracket or
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import re
 
-_CANDIDATE = re.compile(r"([.!?…]+)((?: ?[»”\"')\]])*) (?=[«“\"(\[–—-]? ?([^\s«“\"(\[–—-]))")
+_NB = "[ \u00a0\u202f]?"  # an optional space, breaking or not, inside quotes/brackets
+_CANDIDATE = re.compile(rf"([.!?…]+)((?:{_NB}[»”\"')\]])*) (?=[«“\"(\[–—-]?{_NB}([^\s«“\"(\[–—-]))")
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 _LAST_WORD = re.compile(r"(\S+)$")
 NO_SPLIT_AFTER = {
     "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Me", "Dr", "Pr", "Mgr", "St", "Ste",
@@ -35,7 +38,7 @@ SENTENCE_OPENERS = {
 
 
 def _first_word(s: str, pos: int) -> str:
-    m = re.match(r"[«“\"(\[–—-]? ?([\w]+'?)", s[pos:])
+    m = re.match(rf"[«“\"(\[–—-]?{_NB}([\w]+'?)", s[pos:])
     return m.group(1) if m else ""
 
 
@@ -65,8 +68,13 @@ def _quote_depth(s: str) -> list[int]:
     return depth
 
 
+def collapse(paragraph: str) -> str:
+    """Runs of ordinary whitespace → one space; non-breaking spaces kept."""
+    return _BREAKING_SPACE.sub(" ", paragraph).strip(" \u00a0\u202f")
+
+
 def split_sentences(paragraph: str) -> list[str]:
-    s = " ".join(paragraph.split())
+    s = collapse(paragraph)
     if not s:
         return []
     depth = None
