@@ -23,12 +23,25 @@ class Assembly:
     pauses_ms: dict
     target_lufs: float
     true_peak_dbtp: float
+    stage_mode: str = "read"   # "read" | "skip" | "cue"
+    cue_ms: int = 450
 
     @staticmethod
     def load(path: Path = CONFIG) -> "Assembly":
         d = tomllib.loads(Path(path).read_text("utf-8"))
+        stage = d.get("stage", {})
         return Assembly(d["pauses"], float(d["loudness"]["target_lufs"]),
-                        float(d["loudness"]["true_peak_dbtp"]))
+                        float(d["loudness"]["true_peak_dbtp"]), stage.get("mode", "read"),
+                        int(stage.get("cue_ms", 450)))
+
+
+def cue(rate: int, ms: int) -> np.ndarray:
+    """The chime that stands for a stage direction in "cue" mode: two soft descending partials
+    with a smooth envelope (int16, deterministic)."""
+    t = np.arange(rate * ms // 1000) / rate
+    tone = 0.6 * np.sin(2 * np.pi * 660 * t) + 0.4 * np.sin(2 * np.pi * 990 * t)
+    envelope = np.sin(np.pi * t / t[-1]) ** 2 * np.exp(-3 * t / t[-1])
+    return np.round(tone * envelope * 0.3 * 32767).astype(np.int16)
 
 
 def pause_after(u: Utterance, nxt: Utterance | None, pauses: dict) -> int:

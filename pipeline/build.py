@@ -6,10 +6,10 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble
+from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue
 from pipeline.cache import Cache
 from pipeline.cast import cast
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
@@ -55,10 +55,17 @@ def pool_for(voices_dir: Path, engine: str | None):
 
 def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICES,
           engine: str | None = None, cache: Cache | None = None, workers: int | None = None,
-          cast_file: Path | None = None, progress: bool = True, force: bool = False) -> Result:
+          cast_file: Path | None = None, progress: bool = True, force: bool = False,
+          stage: str | None = None) -> Result:
+    """`stage`: how stage directions are heard, "read" | "skip" | "cue" (default: assembly.toml)."""
     file = Path(file)
+    config = Assembly.load()
+    if stage:
+        config = replace(config, stage_mode=stage)
     debate = parse_file(file)
     utterances = segment(debate)
+    if config.stage_mode == "skip":
+        utterances = [u for u in utterances if u.kind != "stage"]
     if not utterances:
         raise InputError(f"{file}: nothing to read aloud")
     pool = pool_for(voices_dir, engine)
@@ -67,20 +74,25 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
     voices = cast(debate, pool, cast_file, voices_dir)
     models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
     synth = Synthesizer(models, cache or Cache(), workers)
-    requests = [(u.spoken, voices[u.speaker]) for u in utterances]
+    cued = config.stage_mode == "cue"
+    spoken = [u for u in utterances if not (cued and u.kind == "stage")]
+    requests = [(u.spoken, voices[u.speaker]) for u in spoken]
 
     out_dir = Path(out) / file.stem
     stamp = hashlib.sha256(json.dumps({
         "code": _code_digest(), "debate": debate.to_json(),
-        "audio": [[u.id, synth.key(*r)] for u, r in zip(utterances, requests)],
-        "assembly": ASSEMBLY_CONFIG.read_text("utf-8"),
+        "audio": [[u.id, synth.key(*r)] for u, r in zip(spoken, requests)],
+        "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS]
     if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
         return Result(out_dir, None, debate, utterances, voices)
 
-    audio, stats = synth.run(requests, progress=progress)
-    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, Assembly.load())
+    synthesized, stats = synth.run(requests, progress=progress)
+    by_id = {u.id: a for u, a in zip(spoken, synthesized)}
+    chime = cue(OUTPUT_RATE, config.cue_ms)
+    audio = [by_id.get(u.id, chime) for u in utterances]
+    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config)
     _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices)
     _write_stamp(out_dir, stamp)
     return Result(out_dir, stats, debate, utterances, voices, timeline)

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="synthesis processes (default: cores)")
     s.add_argument("--cache", type=Path, default=None, help="default: $XDG_CACHE_HOME/hemicycle")
     s.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    s.add_argument("--stage", choices=["read", "skip", "cue"], default=None,
+                   help="stage directions: read by the narrator, skipped, or a short chime")
 
     s = sub.add_parser("voices", help="voices fetch | list | ensure | measure")
     s.add_argument("action", choices=["fetch", "list", "ensure", "measure"])
@@ -106,7 +108,7 @@ def cmd_build(args) -> int:
     from pipeline.cache import Cache
     for f in args.files:
         r = build(f, args.out, _voices_dir(args), args.engine, Cache(args.cache), args.workers,
-                  force=args.force)
+                  force=args.force, stage=args.stage)
         if r.stats is None:
             print(f"{f.stem}: up to date ({r.out_dir})")
         else:

@@ -145,3 +145,28 @@ def test_bad_input_one_line_exit_2_no_output(tmp_path, content, mbrola_dir):
         lines = p.stderr.strip().splitlines()
         assert len(lines) == 1 and "debat.txt" in lines[0] and "Traceback" not in p.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("mode", ["read", "skip", "cue"])
+def test_stage_directions_read_skipped_or_cued(mode, mbrola_dir, tmp_path):
+    from pipeline.assemble import Assembly
+    src = excerpt(SENAT, tmp_path / "extrait.txt", 20)
+    r = build(src, tmp_path / "dist", mbrola_dir, cache=Cache(tmp_path / "c"), progress=False,
+              cast_file=tmp_path / "cast.toml", stage=mode)
+    stages = [u for u in r.utterances if u.kind == "stage"]
+    clips = {c.utterance: c for c in r.timeline.clips}
+    assert r.timeline.total == clips[r.utterances[-1].id].end
+    if mode == "skip":
+        assert not stages and all(u.kind != "stage" for u in r.utterances)
+        assert "Applaudissements" not in " ".join(r.stats.calls)
+        return
+    assert stages
+    seconds = [(clips[u.id].end - clips[u.id].start) / 22050 for u in stages]
+    if mode == "read":
+        assert any(u.spoken in r.stats.calls for u in stages)
+        assert all(s > 1.0 for s in seconds)
+    else:
+        assert not any(u.spoken in r.stats.calls for u in stages)
+        pauses = Assembly.load().pauses_ms
+        assert all(abs(s - (Assembly.load().cue_ms + pauses["speaker"]) / 1000) < 0.01
+                   for s in seconds), seconds
