@@ -122,18 +122,24 @@ def cmd_voices(args) -> int:
     if args.action == "fetch":
         got = v.fetch(vdir)
         print(f"fetched {len(got)} voice(s) into {vdir}" if got else f"all voices already in {vdir}")
-    elif args.action == "list":
+        if any(iv.gender == "unknown" for iv in v.installed(vdir, "piper")):
+            args.action = "measure"      # unpublished genders (mls): measure them now
+    if args.action == "list":
         rows = v.installed(vdir, "piper") + v.installed(vdir, "mbrola")
         if not rows:
             print("no voice installed: `make voices` (Piper) or the offline engine (espeak-ng + mbrola)")
+        by_voice: dict[tuple[str, str], list] = {}
         for iv in rows:
-            print(f"{iv.engine:7} {iv.voice:24} {'' if iv.speaker_id is None else iv.speaker_id:>4} {iv.gender}")
-    elif args.action == "measure":
+            by_voice.setdefault((iv.engine, iv.voice), []).append(iv.gender)
+        for (engine, name), genders in by_voice.items():
+            counts = ", ".join(f"{genders.count(g)} {g}" for g in sorted(set(genders)))
+            print(f"{engine:7} {name:26} {len(genders):>4} speaker{'s' if len(genders) > 1 else ' '}  {counts}")
+    if args.action == "measure":
         from pipeline.gender import measure
         for voice, speakers in measure(vdir).items():
             for sid, (gender, f0) in speakers.items():
                 print(f"{voice:24} {sid:>4} {gender:8} median F0 {f0:.0f} Hz")
-    else:
+    if args.action == "ensure":
         return v.ensure(vdir)
     return 0
 

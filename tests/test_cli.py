@@ -45,3 +45,25 @@ def test_cast_json_contract(mbrola_dir):
     assert d["Christiane Taubira"]["gender"] == "female"
     assert d["Claude Bartolone"]["gender"] == "male"
     assert d["Claude Bartolone"] == d["Christophe Sirugue"], "one chair voice, whoever holds it"
+
+
+def test_voices_list_by_engine_count_gender(piper_dir):
+    out = cli("voices", "list", "--voices", piper_dir)
+    assert "fr_FR-testmulti-tiny" in out and "4 speakers  2 female, 2 male" in out
+    assert "mbrola  fr2" in out and "pico    fr-FR" in out
+
+
+def test_piper_preferred_without_configuration(piper_dir, mbrola_dir):
+    assert {v["engine"] for v in json.loads(cli("cast", SENAT, "--json", "--voices", piper_dir)).values()} == {"piper"}
+    assert {v["engine"] for v in json.loads(cli("cast", SENAT, "--json", "--voices", mbrola_dir)).values()} <= {"mbrola", "pico"}
+
+
+def test_voices_fetch_fails_clearly_offline(tmp_path):
+    """No internet here: one line naming the problem and the way out, exit 2, nothing partial."""
+    import os
+    env = {**os.environ, "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    p = subprocess.run([sys.executable, "-m", "pipeline", "voices", "fetch", "--voices", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True, env=env)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and "offline engine" in p.stderr
+    assert list(tmp_path.iterdir()) == []
