@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue
+from pipeline.atomic import write_text
 from pipeline.cache import Cache
 from pipeline.cast import cast
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
@@ -123,7 +122,4 @@ def _read_stamp(out_dir: Path) -> str | None:
 
 
 def _write_stamp(out_dir: Path, stamp: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".stamp-")
-    with os.fdopen(fd, "w") as f:
-        json.dump({"inputs": stamp}, f)
-    os.replace(tmp, out_dir / STAMP)
+    write_text(out_dir / STAMP, json.dumps({"inputs": stamp}))

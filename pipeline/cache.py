@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.atomic import write_bytes
 
 FORMAT = 1                     # bump when the stored audio changes meaning
 
@@ -45,13 +46,4 @@ class Cache:
         return self.path(k).exists()
 
     def put(self, k: str, pcm: np.ndarray) -> None:
-        p = self.path(k)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(np.ascontiguousarray(pcm, dtype="<i2").tobytes())
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())

@@ -9,12 +9,11 @@
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 import unicodedata
 from pathlib import Path
 
+from pipeline.atomic import write_text
 from pipeline.model import NARRATOR, Debate, Speech, Voice
 from pipeline.voices import InstalledVoice, load_catalog
 
@@ -53,15 +52,10 @@ def load_cast(path: Path | None) -> dict:
 
 def save_cast(path: Path, data: dict) -> None:
     import tomli_w
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = ("# Voice of each speaker, by engine family; written by `pipeline build`/`cast`.\n"
             "# Edit an entry (voice = \"engine:voice[:speaker]\", length_scale, pitch) and set\n"
             "# user = true: it then always wins.\n\n" + tomli_w.dumps(data))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cast-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 def _entry_voice(entry: dict, pool: list[InstalledVoice]) -> Voice | None:

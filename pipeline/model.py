@@ -6,7 +6,7 @@ synth → Clip audio; assemble → Timeline; write → files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Union
 
 # Civility as printed → grammatical gender of the speaker(s).

@@ -20,7 +20,7 @@ import soxr
 from pipeline.model import Voice
 
 OUTPUT_RATE = 22050            # Piper medium's own rate: its audio is never resampled
-ESPEAK_SPEED = 150             # espeak "words per minute" at length_scale 1: ≈ 165 real wpm
+ESPEAK_SPEED = 130             # espeak "words per minute" at length_scale 1: ≈ 180 real wpm on debates
 ESPEAK_PITCH = 50              # espeak's default pitch, 0–99
 
 

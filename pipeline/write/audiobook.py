@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.atomic import atomic_path
 from pipeline.model import Debate, Timeline
 from pipeline.write.ffmpeg import encode
 
@@ -83,18 +84,11 @@ def write_mp3(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
     """MP3 with ID3v2.4 tags, cover and chapters (CHAP + CTOC) written by mutagen before the
     file is moved into place."""
-    import os
-    import tempfile
     from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1,
                              CTOCFlags)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".mp3")
-    os.close(fd)
-    try:
-        encode(pcm, timeline.rate, Path(tmp), ["-c:a", "libmp3lame", "-b:a", "64k",
-                                               "-id3v2_version", "0", "-write_xing", "1",
-                                               "-fflags", "+bitexact"])
+    with atomic_path(path) as tmp:
+        encode(pcm, timeline.rate, tmp, ["-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version",
+                                         "0", "-write_xing", "1", "-fflags", "+bitexact"])
         tags = ID3()
         chamber = debate.chamber or "Parlement"
         tags.add(TIT2(encoding=3, text=debate.title))
@@ -109,12 +103,9 @@ def write_mp3(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
         ids = [f"ch{i:03d}" for i in range(len(timeline.chapters))]
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                       child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=debate.title)]))
+        def ms(samples: int) -> int:
+            return round(samples * 1000 / timeline.rate)
         for cid, ch in zip(ids, timeline.chapters):
-            ms = lambda s: round(s * 1000 / timeline.rate)
             tags.add(CHAP(element_id=cid, start_time=ms(ch.start), end_time=ms(ch.end),
                           sub_frames=[TIT2(encoding=3, text=ch.title)]))
         tags.save(tmp, v2_version=4)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

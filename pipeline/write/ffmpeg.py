@@ -1,12 +1,12 @@
 """Encoding through the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.atomic import atomic_path
 
 
 def ffmpeg_exe() -> str:
@@ -26,18 +26,10 @@ def encode(pcm: np.ndarray, rate: int, path: Path, codec_args: list[str],
            extra_inputs: list[str] = (), extra_args: list[str] = ()) -> None:
     """Encode mono int16 `pcm` to `path` atomically (temp file in the same folder, then rename).
     `extra_inputs` are further ffmpeg inputs (metadata file, cover image) placed after stdin."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         run_ffmpeg(["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                    *extra_inputs, *codec_args, *extra_args, tmp],
+                    *extra_inputs, *codec_args, *extra_args, str(tmp)],
                    stdin=np.ascontiguousarray(pcm, dtype="<i2").tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def decode(path: Path, rate: int) -> np.ndarray:
