@@ -143,13 +143,20 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
         name = normalize_name(k)
         e = table.get(name)
         v = _entry_voice(e, pool) if e else None
-        if v is None or (not e.get("user") and used_here.get(v.rendering)):
-            options = renderings(speakers[k].gender)
+        options = renderings(speakers[k].gender)
+        if v is None:
+            # New here: the rendering least used in this debate, then in every debate cast so
+            # far (distinct across debates while the pool allows). Recorded.
             v = min(options, key=lambda o: (used_here.get(o.rendering, 0),
                                             used_anywhere.get(rkey(o), 0), options.index(o)))
-            if e is None:           # a stored voice clashing here stays stored for other debates
+            if e is None:
                 table[name] = _entry(v)
                 used_anywhere[rkey(v)] = used_anywhere.get(rkey(v), 0) + 1
+        elif not e.get("user") and used_here.get(v.rendering) and any(
+                not used_here.get(o.rendering) for o in options):
+            # A recorded voice already taken in this debate while a free one exists: use the
+            # first free one here only (a choice from this debate alone, so rebuilds agree).
+            v = next(o for o in options if not used_here.get(o.rendering))
         used_here[v.rendering] = used_here.get(v.rendering, 0) + 1
         result[k] = v
 

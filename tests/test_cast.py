@@ -92,3 +92,16 @@ def test_deterministic(pool, tmp_path):
     b = cast(d, voices, tmp_path / "b.toml", vdir)
     assert a == b
     assert (tmp_path / "a.toml").read_text() == (tmp_path / "b.toml").read_text()
+
+
+def test_rebuilding_after_other_debates_keeps_the_cast(mbrola_dir, tmp_path):
+    """Pool exhausted (30 men, offline engine): casting debate A, then B, then A again gives A
+    the same voices both times, so `make audio` twice synthesizes nothing the second time."""
+    voices = installed(mbrola_dir, "mbrola")
+    men = [person("M.", f"Orateur Numéro{i}") for i in range(40)]
+    a = Debate("A", None, None, (Section("S", tuple(Speech(s, ("x",)) for s in men[:30])),))
+    b = Debate("B", None, None, (Section("S", tuple(Speech(s, ("x",)) for s in men[10:])),))
+    f = tmp_path / "cast.toml"
+    first = cast(a, voices, f, mbrola_dir)
+    cast(b, voices, f, mbrola_dir)
+    assert cast(a, voices, f, mbrola_dir) == first

@@ -88,8 +88,8 @@ class Synthesizer:
         self._engines = Engines(models, threads=1)
 
     def key(self, spoken: str, voice: Voice) -> str:
-        return cache_key(self._engines.of(voice).fingerprint(voice), voice.rendering,
-                         OUTPUT_RATE, spoken)
+        return cache_key(f"{self._engines.of(voice).fingerprint(voice)}-trim{SILENCE_DB}/{KEEP_MS}",
+                         voice.rendering, OUTPUT_RATE, spoken)
 
     def run(self, requests: list[tuple[str, Voice]], progress: bool = True
             ) -> tuple[list[np.ndarray], Stats]:

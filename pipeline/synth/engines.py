@@ -68,7 +68,7 @@ class PiperEngine:
         self._loaded: dict[str, object] = {}
 
     def fingerprint(self, voice: Voice) -> str:
-        return digest(self.models[voice.voice])
+        return f"{digest(self.models[voice.voice])}-noise0"   # noise_scale = noise_w = 0
 
     def _load(self, name: str):
         if name not in self._loaded:
@@ -103,6 +103,7 @@ class PiperEngine:
 class OfflineEngine:
     """espeak-ng + MBROLA (voices "fr1"…"fr7") and pico2wave ("fr-FR"), run as subprocesses."""
     name = "offline"
+    settings = f"espeak-s{ESPEAK_SPEED}-p{ESPEAK_PITCH}"   # shape the audio: in every cache key
 
     def fingerprint(self, voice: Voice) -> str:
         if voice.engine == "mbrola":
@@ -110,7 +111,7 @@ class OfflineEngine:
             for d in MBROLA_DIRS:
                 db = d / voice.voice / voice.voice
                 if db.exists():
-                    return digest(db) + "-" + _espeak_version()
+                    return f"{digest(db)}-{_espeak_version()}-{self.settings}"
             raise FileNotFoundError(f"mbrola voice {voice.voice} is not installed")
         return "pico-" + _pico_version()
 
