@@ -17,7 +17,7 @@ $(READY): pyproject.toml
 # Every seed into dist/<stem>/: a voice first (Piper where reachable, else the offline engine).
 audio: $(READY)
 	$(BIN)/python -m pipeline voices ensure
-	$(BIN)/python -m pipeline build $(SEEDS) --out dist
+	$(BIN)/python -m pipeline build $(SEEDS) --out dist $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # System packages the tests use (offline engine, Java for EPUBCheck), when missing and root.
 system-deps:

@@ -19,7 +19,8 @@ from pipeline.synth.engines import OUTPUT_RATE
 from pipeline.voices import PROJECT_VOICES, installed, piper_models
 
 STAMP = ".build.json"
-OUTPUTS = (".m4b", ".mp3", ".epub")
+OUTPUTS = (".m4b", ".mp3", ".epub", ".vtt", ".chapters.json")
+PAGES = ("index.html", "episode.json")
 
 
 @dataclass
@@ -37,7 +38,8 @@ def _code_digest() -> str:
     root = Path(__file__).parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".toml", ".tsv", ".txt", ".css", ".json"):
+        if p.is_file() and p.suffix in (".py", ".toml", ".tsv", ".txt", ".css", ".json", ".html",
+                                        ".js"):
             h.update(str(p.relative_to(root)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()
@@ -83,7 +85,7 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
         "audio": [[u.id, synth.key(*r)] for u, r in zip(spoken, requests)],
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS]
+    outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS] + [out_dir / p for p in PAGES]
     if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
         return Result(out_dir, None, debate, utterances, voices)
 
@@ -100,6 +102,9 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
 def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
     from pipeline.write.audiobook import cover, describe, write_m4b, write_mp3
     from pipeline.write.epub import write_epub
+    from pipeline.write.feed import write_chapters_json, write_episode
+    from pipeline.write.vtt import write_vtt
+    from pipeline.write.web import write_page
     names = [k for k in debate.speakers()]
     description = describe(debate, names)
     art = cover(debate)
@@ -110,6 +115,13 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
                 pool.submit(write_mp3, out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art),
                 pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, pcm,
                             voices, art)]
+        # The read-along page, subtitles and the podcast record: light, from the same timeline.
+        write_page(out_dir / "index.html", debate, utterances, timeline, voices, f"{stem}.mp3",
+                   downloads=[("MP3", f"{stem}.mp3"), ("M4B", f"{stem}.m4b"),
+                              ("EPUB", f"{stem}.epub"), ("Sous-titres (WebVTT)", f"{stem}.vtt")])
+        write_vtt(out_dir / f"{stem}.vtt", debate, utterances, timeline)
+        write_chapters_json(out_dir / f"{stem}.chapters.json", debate, timeline)
+        write_episode(out_dir, stem, debate, timeline, cover_png=art)
         for job in jobs:
             job.result()
 

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="synthesis processes (default: cores)")
     s.add_argument("--cache", type=Path, default=None, help="default: $XDG_CACHE_HOME/hemicycle")
     s.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    s.add_argument("--base-url", default=None, help="where DIR is served, for the podcast feed "
+                   "(default: $HEMICYCLE_BASE_URL, else DIR as a file:// URL)")
     s.add_argument("--stage", choices=["read", "skip", "cue"], default=None,
                    help="stage directions: read by the narrator, skipped, or a short chime")
 
@@ -113,6 +115,9 @@ def cmd_build(args) -> int:
             print(f"{f.stem}: up to date ({r.out_dir})")
         else:
             print(f"{f.stem}: {r.stats.summary()} → {r.out_dir}")
+    from pipeline.write.feed import write_feed
+    base = args.base_url or os.environ.get("HEMICYCLE_BASE_URL") or args.out.resolve().as_uri() + "/"
+    print(f"podcast feed: {write_feed(args.out, base)}")
     return 0
 
 

@@ -170,3 +170,23 @@ def test_stage_directions_read_skipped_or_cued(mode, mbrola_dir, tmp_path):
         pauses = Assembly.load().pauses_ms
         assert all(abs(s - (Assembly.load().cue_ms + pauses["speaker"]) / 1000) < 0.01
                    for s in seconds), seconds
+
+
+def test_cli_build_writes_every_output_and_the_feed(mbrola_dir, tmp_path):
+    from lxml import etree
+    src = excerpt(SENAT, tmp_path / "extrait.txt", 12)
+    env = {**os.environ, "HEMICYCLE_CACHE": str(tmp_path / "cache")}
+    p = _cli("build", src, "--voices", mbrola_dir, "--out", tmp_path / "dist",
+             "--base-url", "https://example.org/debats/", env=env)
+    assert p.returncode == 0, p.stderr
+    d = tmp_path / "dist" / src.stem
+    for name in (f"{src.stem}.m4b", f"{src.stem}.mp3", f"{src.stem}.epub", f"{src.stem}.vtt",
+                 f"{src.stem}.chapters.json", "index.html", "episode.json"):
+        assert (d / name).stat().st_size > 0, name
+        assert (d / name).stat().st_mode & 0o044, f"{name} readable by others"
+    rss = etree.parse(str(tmp_path / "dist" / "feed.xml"))
+    enclosure = rss.find(".//item/enclosure")
+    assert enclosure.get("url") == f"https://example.org/debats/{src.stem}/{src.stem}.mp3"
+    assert int(enclosure.get("length")) == (d / f"{src.stem}.mp3").stat().st_size
+    again = _cli("build", src, "--voices", mbrola_dir, "--out", tmp_path / "dist", env=env)
+    assert "up to date" in again.stdout

@@ -1,0 +1,129 @@
+"""The read-along page dist/<stem>/index.html: one self-contained HTML file (CSS, script and data
+inlined) beside the book's MP3, working from file:// as from any static host.
+
+The text is the EPUB's own section markup (same speaker labels, same sentence spans and ids), so
+the page and the book can never disagree on what a sentence is. The timeline is embedded as JSON
+(seconds, rounded to the millisecond like the EPUB's SMIL) and the script only reads it.
+"""
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from lxml import etree
+
+from pipeline.atomic import write_bytes
+from pipeline.model import NARRATOR, Debate, Speaker, Timeline, Utterance, Voice
+from pipeline.write.epub import (_book_title, _label_parts, _loose, _section_documents,
+                                 _voice_label, french_date, to_ms)
+
+NARRATION = "Narration"
+
+
+def speaker_display(speaker: Speaker) -> tuple[str, str | None]:
+    """(name, role) as the page, the subtitles and the feed show them: the resolved name when
+    known ("Loïc Hervé"), else the printed label ("M. le président"); the role unless the name
+    already says it."""
+    who, _ = _label_parts(speaker)
+    name = speaker.name or who
+    role = (speaker.role or "").strip().rstrip(".").strip() or None
+    if role and _loose(role) in _loose(name):
+        role = None
+    return name, role
+
+
+def seconds(samples: int, rate: int) -> float:
+    """Sample position → seconds, on the same millisecond grid as the EPUB overlays."""
+    return to_ms(samples, rate) / 1000
+
+
+def _asset(name: str) -> str:
+    return resources.files("pipeline.write").joinpath(name).read_text("utf-8")
+
+
+def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+              voices: Mapping[str, Voice]) -> dict:
+    """What the script needs, compact: sentences as [id, begin, end, speaker index, turn,
+    chapter index], begin/end in seconds; speaker 0 is the narration."""
+    speakers = debate.speakers()
+    keys = [NARRATOR] + list(speakers)
+    index = {k: i for i, k in enumerate(keys)}
+    people = []
+    for k in keys:
+        name, role = (NARRATION, "titres et didascalies") if k == NARRATOR \
+            else speaker_display(speakers[k])
+        voice = voices.get(k)
+        people.append({"name": name, "role": role,
+                       "voice": _voice_label(voice) if voice else None})
+    rate = timeline.rate
+    by_id = {u.id: u for u in utterances}
+    chapter_of = {c.section: i for i, c in enumerate(timeline.chapters)}
+    sentences = []
+    for clip in timeline.clips:
+        u = by_id[clip.utterance]
+        sentences.append([u.id, seconds(clip.start, rate), seconds(clip.end, rate),
+                          index[u.speaker], u.turn, chapter_of.get(u.section, 0)])
+    chapters = [{"title": c.title, "begin": seconds(c.start, rate), "end": seconds(c.end, rate)}
+                for c in timeline.chapters]
+    return {"sentences": sentences, "speakers": people, "chapters": chapters,
+            "duration": seconds(timeline.total, rate)}
+
+
+def _text_html(debate: Debate, utterances: Sequence[Utterance]) -> str:
+    """The EPUB's section markup as HTML: namespaces and epub:type dropped, headings one level
+    down (the page's h1 is the debate's title), sentences marked as clickable."""
+    ids = {u.id for u in utterances}
+    out = []
+    for doc in _section_documents(debate, ids):
+        root = etree.fromstring(doc.content)
+        section = root.find(".//{*}section")
+        for el in section.iter():
+            el.tag = etree.QName(el).localname
+            for attr in [a for a in el.attrib if a.startswith("{")]:
+                del el.attrib[attr]
+            if el.tag in ("h1", "h2"):
+                el.tag = "h3" if el.tag == "h2" else "h2"
+            elif el.tag == "span" and el.get("id") in ids:
+                el.set("class", "s")
+        etree.cleanup_namespaces(section)
+        out.append(etree.tostring(section, method="html", encoding="unicode", with_tail=False))
+    return "\n".join(out)
+
+
+def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               voices: Mapping[str, Voice], audio_name: str,
+               downloads: Sequence[tuple[str, str]] = ()) -> str:
+    e = html.escape
+    data = page_data(debate, utterances, timeline, voices)
+    # "<" escaped so that no "</script" or "<!--" in a title can end the JSON block.
+    data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    title = _book_title(debate)
+    sub = " · ".join(x for x in (debate.chamber, french_date(debate.date)) if x)
+    options = "".join(f'<option value="{i}">{e(c["title"])}</option>'
+                      for i, c in enumerate(data["chapters"]))
+    people = []
+    for i, p in enumerate(data["speakers"][1:], start=1):
+        turns = len({s[4] for s in data["sentences"] if s[3] == i})
+        if not turns:
+            continue
+        role = f'<span class="role">{e(p["role"])}</span>' if p["role"] else ""
+        people.append(
+            f'<li><button type="button" class="who" data-speaker="{i}">{e(p["name"])}</button>'
+            f'{role}<span class="count">{turns} intervention{"s" if turns > 1 else ""}</span></li>')
+    links = " · ".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in downloads)
+    return _asset("web_page.html").format(
+        title=e(title), subtitle=e(sub), audio=e(audio_name), chapters=options,
+        speakers="\n".join(people), downloads=links, text=_text_html(debate, utterances),
+        css=_asset("web_page.css"), js=_asset("web_page.js"), data=data_json)
+
+
+def write_page(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               voices: Mapping[str, Voice], audio_name: str,
+               downloads: Sequence[tuple[str, str]] = ()) -> None:
+    """Write the read-along page to `path` (atomically). `audio_name` is the MP3's URL relative
+    to the page ("<stem>.mp3"); `downloads` optional (label, relative href) links."""
+    write_bytes(Path(path), build_page(debate, utterances, timeline, voices, audio_name,
+                                        downloads).encode("utf-8"))
