@@ -9,6 +9,8 @@ Lexicons are data files in data/; a user lexicon.tsv overrides them
 """
 from __future__ import annotations
 
+import re
+
 from . import (abbreviation, acronym, cardinal, clock, date, fraction, measure, money,
                ordinal, reference, roman, symbol, telephone, url)
 from .segment import split_sentences
@@ -37,8 +39,19 @@ PASSES = (
 )
 
 
+# Passes that only read digits: most sentences have none, so they are skipped.
+NUMERIC = {telephone.apply, date.apply, clock.apply, reference.apply, money.apply,
+           measure.apply, ordinal.apply, fraction.apply, cardinal.apply}
+_DIGIT = re.compile(r"\d")
+
+
 def normalize(text: str) -> str:
     """Spoken form of one display sentence (or line)."""
+    digits = True
     for step in PASSES:
+        if step in NUMERIC:
+            digits = digits and bool(_DIGIT.search(text))
+            if not digits:
+                continue
         text = step(text)
     return text

@@ -40,11 +40,6 @@ def _compiled() -> tuple[re.Pattern, dict[str, tuple[str, re.Pattern | None]]]:
     return re.compile(r"(?<![\w.])(?:" + lexicon.trie_pattern(entries) + ")"), entries
 
 
-def _opens_sentence(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip(" «(\"")
-    return not before or before[-1] in ".!?…"
-
-
 def apply(text: str) -> str:
     pattern, spoken = _compiled()
 

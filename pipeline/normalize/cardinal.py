@@ -42,10 +42,5 @@ def _say(m: re.Match) -> str:
     return words
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     return NUMBER.sub(_say, text)

@@ -35,12 +35,7 @@ def _round(m: re.Match) -> str:
     return f"{words} sur {cardinal(int(m.group(3)))}"
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     if "h" not in text and "j" not in text:
         return text
     text = ROUND.sub(_round, text)

@@ -26,10 +26,5 @@ def _say(m: re.Match) -> str:
     return f"{day_words} {MONTHS[month - 1]} {cardinal(y)}"
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     return NUMERIC.sub(_say, text)

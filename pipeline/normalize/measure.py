@@ -34,12 +34,7 @@ def _unit(m: re.Match) -> str:
     return f"{words} {plur if plural(value) else sing}"
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     text = PERCENT.sub(_percent, text)
     pattern, _ = _units()
     return pattern.sub(_unit, text)

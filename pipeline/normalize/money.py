@@ -76,11 +76,6 @@ def _replace(m: re.Match) -> str:
     return words
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     text = PREFIX.sub(_replace, text)
     return SUFFIX.sub(_replace, text)

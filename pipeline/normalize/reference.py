@@ -39,11 +39,6 @@ def _joined(m: re.Match) -> str:
     return " ".join(cardinal(int(p)) for p in parts)
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     text = CODE.sub(_code, text)
     return JOINED.sub(_joined, text)

@@ -21,10 +21,5 @@ def _say(m: re.Match) -> str:
     return " ".join([head] + [_pair(p) for p in pairs])
 
 
-_HAS_DIGIT = re.compile(r"\d")  # most sentences have no digit: skip the pass
-
-
 def apply(text: str) -> str:
-    if not _HAS_DIGIT.search(text):
-        return text
     return PHONE.sub(_say, text)

@@ -304,10 +304,8 @@ def parse_plain(text: str, source: str = "<text>") -> Debate:
         turn = None
 
     def add_stage(s: str):
-        nonlocal paras
-        if turn is not None:
-            if paras is not None:
-                flush()
+        if turn is not None and paras is not None:
+            flush()
         cur().items.append(Stage(s))
         _chair_cues(s)
 
