@@ -122,10 +122,13 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
         free = [v for v in ivs if (v.engine, v.voice, v.speaker_id) not in reserved_voices]
         taken = [v for v in ivs if (v.engine, v.voice, v.speaker_id) in reserved_voices]
         out = []
-        for group in (free, taken):
-            for ls, p in variants:
+        for g, group in enumerate((free, taken)):
+            for n, (ls, p) in enumerate(variants):
                 out += [iv.as_voice(length_scale=ls, pitch=p) for iv in group]
+                tier.update({out[-1 - i].rendering: (g, n) for i in range(len(group))})
         return [v for v in out if v.rendering not in reserved]
+
+    tier: dict[tuple, tuple[int, int]] = {}   # rendering → (reserved voice?, variant rank)
 
     used_here: dict[tuple, int] = {}
     used_anywhere: dict[tuple, int] = {}
@@ -138,16 +141,20 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
         return (v.engine, v.voice, v.speaker_id if v.speaker_id is not None else None,
                 v.length_scale, v.pitch)
 
+    # Speakers with a recorded voice first, so that newcomers take what is left: a speaker keeps
+    # their voice from debate to debate.
     order = [k for k in speakers if k not in chair_keys]
+    order.sort(key=lambda k: normalize_name(k) not in table)
     for k in order:
         name = normalize_name(k)
         e = table.get(name)
         v = _entry_voice(e, pool) if e else None
         options = renderings(speakers[k].gender)
         if v is None:
-            # New here: the rendering least used in this debate, then in every debate cast so
-            # far (distinct across debates while the pool allows). Recorded.
-            v = min(options, key=lambda o: (used_here.get(o.rendering, 0),
+            # New here: the rendering least used in this debate; among those the plainest
+            # (variants only when the voices run out), then the least used in every debate
+            # cast so far. Recorded.
+            v = min(options, key=lambda o: (used_here.get(o.rendering, 0), tier[o.rendering],
                                             used_anywhere.get(rkey(o), 0), options.index(o)))
             if e is None:
                 table[name] = _entry(v)
@@ -160,6 +167,7 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
         used_here[v.rendering] = used_here.get(v.rendering, 0) + 1
         result[k] = v
 
+    result = {k: result[k] for k in [NARRATOR, *chair_keys, *speakers] if k in result}
     _separate_neighbours(debate, result, renderings)
     if save and cast_file is not None:
         save_cast(cast_file, stored)
@@ -167,19 +175,26 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
 
 
 def _separate_neighbours(debate: Debate, result: dict[str, Voice], renderings) -> None:
-    """Two speakers who speak one after the other never share a rendering (pool exhaustion)."""
+    """Two speakers who speak one after the other never share a rendering (pool exhaustion).
+    The chair keeps its voice (whoever holds it); the other speaker moves to the rendering
+    least used in this debate among those none of their neighbours has."""
     turns = [i.speaker for s in debate.sections for i in s.items if isinstance(i, Speech)]
     keys = [t.key for t in turns]
     for a, b in zip(turns, turns[1:]):
         if a.key == b.key or result[a.key].rendering != result[b.key].rendering:
             continue
-        moved = a if b.is_chair else b          # the chair keeps its voice
+        if a.is_chair and b.is_chair:
+            continue
+        moved = a if b.is_chair else b
         near = {result[keys[j + d]].rendering for j, k in enumerate(keys) if k == moved.key
                 for d in (-1, 1) if 0 <= j + d < len(keys) and keys[j + d] != k}
-        for option in renderings(moved.gender):
-            if option.rendering not in near:
-                result[moved.key] = option
-                break
+        uses: dict[tuple, int] = {}
+        for v in result.values():
+            uses[v.rendering] = uses.get(v.rendering, 0) + 1
+        options = [o for o in renderings(moved.gender) if o.rendering not in near]
+        if options:
+            result[moved.key] = min(options, key=lambda o: (uses.get(o.rendering, 0),
+                                                            options.index(o)))
 
 
 def cast_table(debate: Debate, voices: dict[str, Voice]) -> list[tuple[str, str, str, str]]:

@@ -104,3 +104,26 @@ def test_rebuilding_after_other_debates_keeps_the_cast(mbrola_dir, tmp_path):
     first = cast(a, voices, f, mbrola_dir)
     cast(b, voices, f, mbrola_dir)
     assert cast(a, voices, f, mbrola_dir) == first
+
+
+def test_real_seeds_gender_chair_and_neighbours(mbrola_dir, tmp_path):
+    """The seeds as `make audio` casts them with the offline engine: no gender mismatch, one
+    chair voice whoever holds it, no two consecutive turns with one rendering, and distinct
+    renderings for the named speakers of the Sénat seed."""
+    from pipeline.parse import parse_file
+    from conftest import AN, SENAT
+    f = tmp_path / "cast.toml"
+    for src in (AN, SENAT):
+        d = parse_file(src)
+        got = cast(d, installed(mbrola_dir, "mbrola"), f, mbrola_dir)
+        speakers = d.speakers()
+        for k, s in speakers.items():
+            if s.gender:
+                assert got[k].gender == s.gender, k
+        assert len({got[k].rendering for k, s in speakers.items() if s.is_chair}) == 1
+        turns = [i.speaker.key for s in d.sections for i in s.items if isinstance(i, Speech)]
+        for a, b in zip(turns, turns[1:]):
+            if a != b and not (speakers[a].is_chair and speakers[b].is_chair):
+                assert got[a].rendering != got[b].rendering, (a, b)
+    others = [k for k, s in speakers.items() if not s.is_chair]
+    assert len({got[k].rendering for k in others}) == len(others)
