@@ -400,8 +400,11 @@ def test_navigation_cover_titlepage_cast(book):
             assert frag in book.xml(target).xpath("//@id")
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
     assert {"cover", "titlepage", "toc", "bodymatter"} <= set(landmarks)
-    # cover image, title page first, the cast last
-    assert any("cover-image" in (i.get("properties") or "") for i in book.manifest.values())
+    # cover image (PNG when none is given: the audiobooks' artwork), title page, the cast last
+    [cover] = [i for i in book.manifest.values() if "cover-image" in (i.get("properties") or "")]
+    assert cover.get("media-type") == "image/png" and book.read(cover).startswith(b"\x89PNG")
+    assert book.xml(book.spine[0]).xpath("//x:img/@alt", namespaces=NS)[0].startswith(
+        "Couverture : Séance du mardi 4 février 2025 — Sénat")
     title = book.xml(book.spine[1])
     title_text = " ".join("".join(title.xpath("//x:body//text()", namespaces=NS)).split())
     for part in ("Séance du mardi 4 février 2025", "Sénat", "Mardi 4 février 2025"):
@@ -421,6 +424,7 @@ def test_navigation_cover_titlepage_cast(book):
 
 def test_package_metadata(book):
     assert book.opf.xpath("//dc:language/text()", namespaces=NS) == ["fr"]
+    assert book.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"   # Ace: epub-lang
     assert book.opf.xpath("//dc:identifier/text()", namespaces=NS)[0].startswith("urn:uuid:")
     assert book.meta("dcterms:modified") == ["2025-02-04T00:00:00Z"]
     assert book.meta("schema:accessMode") == ["textual", "auditory"]
@@ -469,3 +473,41 @@ def test_clock_formatting():
     assert clock(0) == "0:00:00.000"
     assert clock(3_723_045) == "1:02:03.045"
     assert to_ms(RATE, RATE) == 1000 and to_ms(11, 22050) == 0 and to_ms(12, 22050) == 1
+
+
+def test_headings_agenda_numbers_and_second_lines(segment_module):
+    """As printed in the seeds: "10" above an agenda item's title is shown but is no heading
+    (nor a table of contents entry); "PRÉSIDENCE DE M. Loïc Hervé" then "vice-président" make
+    one heading, on two lines."""
+    from pipeline.write.epub import _section_documents
+    debate = Debate("Séance", None, "Sénat", (
+        Section("Début du compte rendu", (
+            Heading("PRÉSIDENCE DE M. Loïc Hervé"), Heading("vice-président"),
+            Speech(PRESIDENT, ("La séance est ouverte.",)))),
+        Section("Programme Territoires d’industrie", (
+            Heading("10"), Heading("Débat interactif"),
+            Speech(DARCOS, ("Ma question porte sur les territoires.",)),
+            Heading("Rappel au règlement"), Heading("suite"))),
+    ))
+    ids = {u.id for u in segment_module.segment(debate)}
+    docs = _section_documents(debate, ids)
+    outlines, texts = [], []
+    for d in docs:
+        html = etree.fromstring(d.content)
+        outlines.append([(h.tag.rpartition("}")[2], " ".join("".join(h.itertext()).split()))
+                         for h in html.xpath("//x:h1|//x:h2|//x:h3", namespaces=NS)])
+        texts.append(" ".join("".join(html.xpath("//x:body//text()", namespaces=NS)).split()))
+        # every sentence spoken has its span, the number none
+        assert set(d.ids) == {i for i in ids if i.startswith(d.name)}
+    assert outlines == [
+        [("h1", "Début du compte rendu"), ("h2", "PRÉSIDENCE DE M. Loïc Hervé vice-président")],
+        [("h1", "Programme Territoires d’industrie"), ("h2", "Débat interactif"),
+         ("h2", "Rappel au règlement suite")]]
+    assert "Programme Territoires d’industrie 10 Débat interactif" in texts[1]
+    [number] = etree.fromstring(docs[1].content).xpath("//x:p[@class='agenda-number']",
+                                                       namespaces=NS)
+    assert number.text == "10" and number.get("id")
+    assert [t.label for t in docs[0].turns] == ["PRÉSIDENCE DE M. Loïc Hervé, vice-président",
+                                                "M. le président (Gérard Larcher)"]
+    assert [t.label for t in docs[1].turns] == ["Débat interactif", "Mme Laure Darcos",
+                                                "Rappel au règlement, suite"]

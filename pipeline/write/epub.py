@@ -62,7 +62,9 @@ ACCESSIBILITY_SUMMARY = (
     "(superpositions média EPUB 3) : le texte seul, l’audio seul ou les deux ensemble suffisent "
     "pour en prendre connaissance. La table des matières donne accès à chaque partie de la séance "
     "et à chaque intervention ; l’ordre de lecture suit celui de la séance ; la liste des "
-    "orateurs figure à la fin. Aucun danger connu (clignotement, son, mouvement)."
+    "orateurs figure à la fin. Aucun danger connu (clignotement, son, mouvement). Conformité "
+    "auto-évaluée : le logiciel qui produit ce livre est testé avec EPUBCheck et Ace by DAISY "
+    "(aucune erreur, aucune violation), sans audit par un tiers."
 )
 
 
@@ -313,12 +315,29 @@ def _section_documents(debate: Debate, utterance_ids: set[str]) -> list[_Section
         ids: list[str] = []
         turns: list[_TocEntry] = []
         turn_el = None
+        last_heading: tuple[etree._Element, _TocEntry] | None = None   # when just before
         for p in by_section.get(s, []):
+            heading, last_heading = last_heading, None
             if p.kind == "title":
                 el = _E("h1", {"id": f"{name}-title"}, parent=sec)
+            elif p.kind == "heading" and p.text.strip().isdigit():
+                # An agenda item's bare number ("10"): shown, but neither a heading (a screen
+                # reader's list of headings would offer "10") nor read (segment.is_speakable).
+                el = _E("p", {"id": f"t{p.turn:04d}", "class": "agenda-number"}, parent=sec)
+            elif p.kind == "heading" and heading is not None and p.text.strip()[:1].islower():
+                # The rest of the heading just before ("PRÉSIDENCE DE M. X" / "vice-président"):
+                # one heading, on two lines.
+                h2, entry = heading
+                _append_text(h2, " ")
+                el = _E("span", {"id": f"t{p.turn:04d}", "class": "heading-more"}, parent=h2)
+                entry.label += ", " + p.text.strip()
+                last_heading = heading
             elif p.kind == "heading":
                 el = _E("h2", {"id": f"t{p.turn:04d}", "class": "heading"}, parent=sec)
-                turns.append(_TocEntry(p.text, f"{name}.xhtml#t{p.turn:04d}", f"toc-t{p.turn:04d}"))
+                entry = _TocEntry(p.text.strip(), f"{name}.xhtml#t{p.turn:04d}",
+                                  f"toc-t{p.turn:04d}")
+                turns.append(entry)
+                last_heading = (el, entry)
             elif p.kind == "stage":
                 el = _E("p", {"id": f"t{p.turn:04d}", "class": "stage"}, parent=sec)
             else:
@@ -359,52 +378,11 @@ def _cover_page(image_href: str, alt: str) -> bytes:
     return _serialize(html)
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _cover_svg(debate: Debate, alt: str) -> bytes:
-    """A plain typographic cover when none is given (vector: no font or image library needed)."""
-    svg_ns = "http://www.w3.org/2000/svg"
-    svg = etree.Element(f"{{{svg_ns}}}svg", {"version": "1.1", "width": "600", "height": "900",
-                                             "viewBox": "0 0 600 900", "role": "img",
-                                             "aria-labelledby": "cover-title"},
-                        nsmap={None: svg_ns})
-    etree.SubElement(svg, f"{{{svg_ns}}}title", {"id": "cover-title"}).text = alt
-    etree.SubElement(svg, f"{{{svg_ns}}}rect", {"width": "600", "height": "900", "fill": "#1d2a44"})
-    etree.SubElement(svg, f"{{{svg_ns}}}rect", {"x": "40", "y": "40", "width": "520",
-                                                 "height": "820", "fill": "none",
-                                                 "stroke": "#c9a74a", "stroke-width": "3"})
-
-    def text(y: int, s: str, size: int, weight: str = "normal") -> None:
-        t = etree.SubElement(svg, f"{{{svg_ns}}}text", {
-            "x": "300", "y": str(y), "text-anchor": "middle", "fill": "#f5f1e6",
-            "font-family": "Georgia, 'DejaVu Serif', serif", "font-size": str(size),
-            "font-weight": weight})
-        t.text = s
-
-    y = 170
-    if debate.chamber:
-        text(y, debate.chamber.upper(), 30)
-    y = 330
-    for line in _wrap(_book_title(debate), 22)[:8]:
-        text(y, line, 40, "bold")
-        y += 54
-    date = french_date(debate.date)
-    if date:
-        text(max(y + 60, 700), date, 28)
-    text(820, "Hémicycle · livre audio synchronisé", 20)
-    return etree.tostring(svg, encoding="utf-8", xml_declaration=True, pretty_print=True)
+def _default_cover(debate: Debate) -> bytes:
+    """The audiobooks' cover (same artwork in every output). PNG rather than SVG: reading
+    systems' libraries and stores show PNG/JPEG covers, not always SVG ones."""
+    from pipeline.write.audiobook import cover
+    return cover(debate)
 
 
 def _cast_page(debate: Debate, cast: Mapping[str, Voice]) -> bytes:
@@ -547,9 +525,12 @@ def _repack(raw: bytes, date: datetime.datetime, opf_fix) -> bytes:
 
 
 def _fix_opf(data: bytes) -> bytes:
-    """Post-process ebooklib's package document: drop the `prefix` re-declaring the reserved
-    `rendition:` prefix (EPUBCheck warns about it)."""
+    """Post-process ebooklib's package document: declare its language (`xml:lang`, which Ace by
+    DAISY requires), drop the `prefix` re-declaring the reserved `rendition:` prefix (EPUBCheck
+    warns about it)."""
     root = etree.fromstring(data)
+    # The package's own language (Ace: epub-lang), besides dc:language.
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", "fr")
     prefix = root.get("prefix", "")
     kept = " ".join(p for p in prefix.split("rendition: http://www.idpf.org/vocab/rendition/#")
                     if p.strip()).strip()
@@ -598,7 +579,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     meta("schema:accessModeSufficient", "auditory")
     meta("schema:accessModeSufficient", "textual,auditory")
     for feature in ("synchronizedAudioText", "structuralNavigation", "tableOfContents",
-                    "readingOrder", "alternativeText"):
+                    "readingOrder", "alternativeText", "displayTransformability"):
         meta("schema:accessibilityFeature", feature)
     meta("schema:accessibilityHazard", "none")
     meta("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY)
@@ -612,14 +593,9 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     date = french_date(debate.date)
     alt = " — ".join(x for x in (_book_title(debate), debate.chamber,
                                  date if date and date not in debate.title else None) if x)
-    if cover_png is not None:
-        cover = epub.EpubCover(uid="cover-img", file_name="images/cover.png")
-        cover.media_type = "image/png"
-        cover.content = cover_png
-    else:
-        cover = epub.EpubCover(uid="cover-img", file_name="images/cover.svg")
-        cover.media_type = "image/svg+xml"
-        cover.content = _cover_svg(debate, alt)
+    cover = epub.EpubCover(uid="cover-img", file_name="images/cover.png")
+    cover.media_type = "image/png"
+    cover.content = cover_png if cover_png is not None else _default_cover(debate)
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
     cover_doc = _Document("cover", "cover.xhtml", "Couverture",
