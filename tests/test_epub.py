@@ -479,7 +479,7 @@ def test_headings_agenda_numbers_and_second_lines(segment_module):
     """As printed in the seeds: "10" above an agenda item's title is shown but is no heading
     (nor a table of contents entry); "PRÉSIDENCE DE M. Loïc Hervé" then "vice-président" make
     one heading, on two lines."""
-    from pipeline.write.epub import _section_documents
+    from pipeline.write.epub import section_documents
     debate = Debate("Séance", None, "Sénat", (
         Section("Début du compte rendu", (
             Heading("PRÉSIDENCE DE M. Loïc Hervé"), Heading("vice-président"),
@@ -490,7 +490,7 @@ def test_headings_agenda_numbers_and_second_lines(segment_module):
             Heading("Rappel au règlement"), Heading("suite"))),
     ))
     ids = {u.id for u in segment_module.segment(debate)}
-    docs = _section_documents(debate, ids)
+    docs = section_documents(debate, ids)
     outlines, texts = [], []
     for d in docs:
         html = etree.fromstring(d.content)

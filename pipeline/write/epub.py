@@ -109,7 +109,7 @@ def _identifier(debate: Debate) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "hemicycle:" + digest))
 
 
-def _book_title(debate: Debate) -> str:
+def book_title(debate: Debate) -> str:
     return debate.title.strip() or "Débat parlementaire"
 
 
@@ -128,7 +128,7 @@ def _section_name(index: int) -> str:
     return f"s{index:02d}"
 
 
-def _voice_label(v: Voice) -> str:
+def voice_label(v: Voice) -> str:
     label = f"{_ENGINE_NAMES.get(v.engine, v.engine)} {v.voice}"
     if v.speaker_id is not None:
         label += f" n° {v.speaker_id}"
@@ -254,13 +254,13 @@ def _fill_sentences(el: etree._Element, p, utterance_ids: set[str], found: list[
     _append_text(el, text[pos:])
 
 
-def _loose(s: str) -> str:
+def loose(s: str) -> str:
     """For comparing a printed label with the parsed role: apostrophes may be missing or
     typographic in one and not the other ("dÉtat" / "d’État"), case may differ."""
     return "".join(ch for ch in s if ch not in "'’ʼ").casefold().strip()
 
 
-def _label_parts(speaker: Speaker) -> tuple[str, str | None]:
+def label_parts(speaker: Speaker) -> tuple[str, str | None]:
     """(who, role to show apart or None): "M. X, ministre de…" → ("M. X", "ministre de…");
     "M. le président" with role "président" → ("M. le président", None)."""
     label = speaker.label.strip()
@@ -271,17 +271,17 @@ def _label_parts(speaker: Speaker) -> tuple[str, str | None]:
         return label, None
     i = label.find(", ")
     while i >= 0:
-        if _loose(label[i + 2:]) == _loose(role):
+        if loose(label[i + 2:]) == loose(role):
             return label[:i], role
         i = label.find(", ", i + 1)
-    if _loose(role) in _loose(label):
+    if loose(role) in loose(label):
         return label, None
     return label, role
 
 
 def _speaker_label(el: etree._Element, speaker: Speaker) -> None:
     """<b class="speaker">M. François-Noël Buffet</b>, <span class="role">ministre…</span>. """
-    who, role = _label_parts(speaker)
+    who, role = label_parts(speaker)
     _E("b", {"class": "speaker"}, text=who, parent=el)
     if speaker.name and speaker.name not in who:
         _append_text(el, " ")
@@ -293,13 +293,13 @@ def _speaker_label(el: etree._Element, speaker: Speaker) -> None:
 
 
 def _speaker_toc_label(speaker: Speaker) -> str:
-    who, _ = _label_parts(speaker)
+    who, _ = label_parts(speaker)
     if speaker.name and speaker.name not in who:
         who += f" ({speaker.name})"
     return who
 
 
-def _section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionDoc]:
+def section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionDoc]:
     from pipeline.segment import paragraphs
 
     docs: list[_SectionDoc] = []
@@ -359,7 +359,7 @@ def _title_page(debate: Debate) -> bytes:
     html, body = _document("Page de titre")
     sec = _E("section", {"class": "titlepage", "epub:type": "titlepage",
                          "aria-label": "Page de titre"}, parent=body)
-    _E("h1", text=_book_title(debate), parent=sec)
+    _E("h1", text=book_title(debate), parent=sec)
     if debate.chamber:
         _E("p", {"class": "chamber"}, text=debate.chamber, parent=sec)
     date = french_date(debate.date)
@@ -392,7 +392,7 @@ def _cast_page(debate: Debate, cast: Mapping[str, Voice]) -> bytes:
     _E("h1", {"id": "cast-title"}, text="Les orateurs", parent=sec)
     dl = _E("dl", parent=sec)
     for key, speaker in debate.speakers().items():
-        label, role = _label_parts(speaker)
+        label, role = label_parts(speaker)
         _E("dt", text=speaker.name or label, parent=dl)
         plain = {speaker.name, f"{speaker.civility} {speaker.name}"} if speaker.name else set()
         if speaker.name and label not in plain:
@@ -401,12 +401,12 @@ def _cast_page(debate: Debate, cast: Mapping[str, Voice]) -> bytes:
             _E("dd", {"class": "role"}, text=role[0].upper() + role[1:], parent=dl)
         voice = cast.get(key)
         if voice is not None:
-            _E("dd", text=f"Voix : {_voice_label(voice)}", parent=dl)
+            _E("dd", text=f"Voix : {voice_label(voice)}", parent=dl)
     narrator = cast.get(NARRATOR)
     if narrator is not None:
         _E("dt", text="Narration", parent=dl)
         _E("dd", text="Titres et didascalies", parent=dl)
-        _E("dd", text=f"Voix : {_voice_label(narrator)}", parent=dl)
+        _E("dd", text=f"Voix : {voice_label(narrator)}", parent=dl)
     return _serialize(html)
 
 
@@ -549,12 +549,12 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         raise ValueError("pcm must be mono (one dimension)")
     utterance_ids = {u.id for u in utterances}
     rate = timeline.rate
-    docs = _section_documents(debate, utterance_ids)
+    docs = section_documents(debate, utterance_ids)
     chapters = {c.section: c for c in timeline.chapters}
 
     book = epub.EpubBook()
     book.set_identifier(_identifier(debate))
-    book.set_title(_book_title(debate))
+    book.set_title(book_title(debate))
     book.set_language("fr")
     if debate.chamber:
         book.add_author(debate.chamber)
@@ -563,7 +563,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         book.add_metadata("DC", "date", debate.date)
     book.add_metadata("DC", "subject", "Débats parlementaires")
     book.add_metadata("DC", "description",
-                      f"{_book_title(debate)} — compte rendu lu par des voix de synthèse, "
+                      f"{book_title(debate)} — compte rendu lu par des voix de synthèse, "
                       "synchronisé phrase à phrase (EPUB 3 Media Overlays).")
 
     def meta(prop: str, value: str, refines: str | None = None) -> None:
@@ -591,7 +591,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
     # Cover image and page.
     date = french_date(debate.date)
-    alt = " — ".join(x for x in (_book_title(debate), debate.chamber,
+    alt = " — ".join(x for x in (book_title(debate), debate.chamber,
                                  date if date and date not in debate.title else None) if x)
     cover = epub.EpubCover(uid="cover-img", file_name="images/cover.png")
     cover.media_type = "image/png"
@@ -634,7 +634,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         for key in [NARRATOR, *debate.speakers().keys()]:
             voice = cast.get(key)
             if voice is not None and key in speaking:
-                label = _voice_label(voice)
+                label = voice_label(voice)
                 if label not in narrators:
                     narrators.append(label)
         for label in narrators:

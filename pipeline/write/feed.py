@@ -18,7 +18,7 @@ from urllib.parse import quote
 from lxml import etree
 
 from pipeline.model import Debate, Timeline
-from pipeline.write.epub import _book_title, french_date
+from pipeline.write.epub import book_title, french_date
 from pipeline.atomic import write_bytes
 from pipeline.write.web import seconds, speaker_display
 
@@ -41,7 +41,7 @@ DEFAULT_DESCRIPTION = ("Les comptes rendus intégraux des débats du Parlement f
 
 def chapters_json(debate: Debate, timeline: Timeline) -> dict:
     """Podcasting 2.0 JSON chapters (version 1.2.0): one per debate section, in seconds."""
-    return {"version": "1.2.0", "title": _book_title(debate),
+    return {"version": "1.2.0", "title": book_title(debate),
             "chapters": [{"startTime": seconds(c.start, timeline.rate),
                           "endTime": seconds(c.end, timeline.rate), "title": c.title}
                          for c in timeline.chapters]}
@@ -56,10 +56,10 @@ def episode(stem: str, debate: Debate, timeline: Timeline, has_cover: bool = Fal
     when = french_date(debate.date)
     where = ", ".join(x for x in (debate.chamber, when) if x)
     names = ", ".join(p["name"] + (f" ({p['role']})" if p["role"] else "") for p in speakers)
-    description = (f"{_book_title(debate)}{' — ' + where if where else ''}. Compte rendu "
+    description = (f"{book_title(debate)}{' — ' + where if where else ''}. Compte rendu "
                    "intégral lu par des voix de synthèse, une voix par orateur."
                    + (f" Intervenants : {names}." if names else ""))
-    return {"stem": stem, "title": _book_title(debate), "date": debate.date,
+    return {"stem": stem, "title": book_title(debate), "date": debate.date,
             "chamber": debate.chamber, "speakers": speakers, "description": description,
             "duration": seconds(timeline.total, timeline.rate),
             "files": {"audio": f"{stem}.mp3", "chapters": f"{stem}.chapters.json",

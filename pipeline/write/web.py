@@ -17,8 +17,8 @@ from lxml import etree
 
 from pipeline.atomic import write_bytes
 from pipeline.model import NARRATOR, Debate, Speaker, Timeline, Utterance, Voice
-from pipeline.write.epub import (_book_title, _label_parts, _loose, _section_documents,
-                                 _voice_label, french_date, to_ms)
+from pipeline.write.epub import (book_title, label_parts, loose, section_documents,
+                                 voice_label, french_date, to_ms)
 
 NARRATION = "Narration"
 
@@ -27,10 +27,10 @@ def speaker_display(speaker: Speaker) -> tuple[str, str | None]:
     """(name, role) as the page, the subtitles and the feed show them: the resolved name when
     known ("Loïc Hervé"), else the printed label ("M. le président"); the role unless the name
     already says it."""
-    who, _ = _label_parts(speaker)
+    who, _ = label_parts(speaker)
     name = speaker.name or who
     role = (speaker.role or "").strip().rstrip(".").strip() or None
-    if role and _loose(role) in _loose(name):
+    if role and loose(role) in loose(name):
         role = None
     return name, role
 
@@ -57,7 +57,7 @@ def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timelin
             else speaker_display(speakers[k])
         voice = voices.get(k)
         people.append({"name": name, "role": role,
-                       "voice": _voice_label(voice) if voice else None})
+                       "voice": voice_label(voice) if voice else None})
     rate = timeline.rate
     by_id = {u.id: u for u in utterances}
     chapter_of = {c.section: i for i, c in enumerate(timeline.chapters)}
@@ -77,7 +77,7 @@ def _text_html(debate: Debate, utterances: Sequence[Utterance]) -> str:
     down (the page's h1 is the debate's title), sentences marked as clickable."""
     ids = {u.id for u in utterances}
     out = []
-    for doc in _section_documents(debate, ids):
+    for doc in section_documents(debate, ids):
         root = etree.fromstring(doc.content)
         section = root.find(".//{*}section")
         for el in section.iter():
@@ -100,7 +100,7 @@ def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     data = page_data(debate, utterances, timeline, voices)
     # "<" escaped so that no "</script" or "<!--" in a title can end the JSON block.
     data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    title = _book_title(debate)
+    title = book_title(debate)
     sub = " · ".join(x for x in (debate.chamber, french_date(debate.date)) if x)
     options = "".join(f'<option value="{i}">{e(c["title"])}</option>'
                       for i, c in enumerate(data["chapters"]))
