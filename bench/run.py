@@ -52,7 +52,7 @@ def _requests(cast_file: Path):
 
 def phase(name: str, workdir: Path) -> dict:
     """One measurement, in this (fresh) process."""
-    from pipeline.assemble import assemble
+    from pipeline.assemble import Assembly, assemble, master
     from pipeline.cache import Cache
     from pipeline.synth import Synthesizer
     from pipeline.synth.engines import OUTPUT_RATE
@@ -86,7 +86,8 @@ def phase(name: str, workdir: Path) -> dict:
         workers = int(name[len("pipeline"):])
         audio, stats = Synthesizer(models, Cache(workdir / f"cache{workers}"), workers).run(
             requests, progress=False)
-        assemble(utterances, audio, debate, OUTPUT_RATE)
+        config = Assembly.load()
+        assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio], debate, OUTPUT_RATE)
         out["audio_s"] = stats.samples / OUTPUT_RATE
     elif name in ("build", "rebuild"):
         from pipeline.build import build

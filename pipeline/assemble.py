@@ -1,7 +1,9 @@
 """Assembly: utterance audio + pauses → the book's PCM and its Timeline (exact, in samples).
 
-Every utterance is brought to one loudness (pyloudnorm, ITU-R BS.1770) so that speakers and
-engines sound even; a look-ahead limiter then holds the true peak under the ceiling.
+`master` brings every utterance to one loudness (pyloudnorm, ITU-R BS.1770) so that speakers
+and engines sound even, and a look-ahead limiter holds its true peak under the ceiling; it works
+per utterance (the pauses between them are silent), so its result can be cached like the
+synthesis. `assemble` then only lays mastered utterances and pauses end to end.
 """
 from __future__ import annotations
 
@@ -106,23 +108,27 @@ def limit(x: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
     return x * np.minimum(gain, raw)
 
 
-def assemble(utterances: list[Utterance], audio: list[np.ndarray], debate: Debate, rate: int,
+def master(pcm: np.ndarray, rate: int, config: Assembly) -> np.ndarray:
+    """One utterance at the target loudness, its true peak under the ceiling (int16)."""
+    x = limit(level(pcm, rate, config.target_lufs), rate, config.true_peak_dbtp)
+    return np.clip(np.round(x * 32767.0), -32767, 32767).astype(np.int16)
+
+
+def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: Debate, rate: int,
              config: Assembly | None = None) -> tuple[np.ndarray, Timeline]:
-    """The book (mono int16) and where every utterance and chapter sits in it."""
+    """The book (mono int16) from mastered utterances, and where every utterance and chapter
+    sits in it."""
     config = config or Assembly.load()
     parts: list[np.ndarray] = []
     clips: list[Clip] = []
     pos = 0
-    for i, (u, pcm) in enumerate(zip(utterances, audio)):
+    for i, (u, x) in enumerate(zip(utterances, mastered)):
         nxt = utterances[i + 1] if i + 1 < len(utterances) else None
-        gap = np.zeros(rate * pause_after(u, nxt, config.pauses_ms) // 1000, np.float32)
-        x = level(pcm, rate, config.target_lufs)
+        gap = np.zeros(rate * pause_after(u, nxt, config.pauses_ms) // 1000, np.int16)
         parts += [x, gap]
         clips.append(Clip(u.id, pos, pos + x.size + gap.size))
         pos += x.size + gap.size
-    book = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    book = limit(book, rate, config.true_peak_dbtp)
-    pcm = np.clip(np.round(book * 32767.0), -32767, 32767).astype(np.int16)
+    pcm = np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
     starts: dict[int, int] = {}
     for u, c in zip(utterances, clips):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue
+from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue, master
 from pipeline.atomic import write_text
 from pipeline.cache import Cache
 from pipeline.cast import cast
@@ -79,27 +79,44 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
     spoken = [u for u in utterances if not (cued and u.kind == "stage")]
     requests = [(u.spoken, voices[u.speaker]) for u in spoken]
 
+    keys = [synth.key(*r) for r in requests]
     out_dir = Path(out) / file.stem
     stamp = hashlib.sha256(json.dumps({
         "code": _code_digest(), "debate": debate.to_json(),
-        "audio": [[u.id, synth.key(*r)] for u, r in zip(spoken, requests)],
+        "audio": [[u.id, k] for u, k in zip(spoken, keys)],
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS] + [out_dir / p for p in PAGES]
     if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
         return Result(out_dir, None, debate, utterances, voices)
 
-    synthesized, stats = synth.run(requests, progress=progress)
-    by_id = {u.id: a for u, a in zip(spoken, synthesized)}
-    chime = cue(OUTPUT_RATE, config.cue_ms)
+    synthesized, stats = synth.run(requests, progress=progress, keys=keys)
+    mastered = _master_all(synth.cache, keys, synthesized, config)
+    by_id = {u.id: a for u, a in zip(spoken, mastered)}
+    chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
     audio = [by_id.get(u.id, chime) for u in utterances]
     pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config)
-    _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices)
+    _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices,
+           synth.cache.root / "encoded")
     _write_stamp(out_dir, stamp)
     return Result(out_dir, stats, debate, utterances, voices, timeline)
 
 
-def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
+def _master_all(cache: Cache, keys: list[str], audio: list, config: Assembly) -> list:
+    """Mastered utterances, through the cache: a rebuild re-masters only what changed."""
+    out = []
+    for k, pcm in zip(keys, audio):
+        mk = hashlib.sha256(f"{k}|master|{config.target_lufs}|{config.true_peak_dbtp}"
+                            .encode()).hexdigest()
+        m = cache.get(mk)
+        if m is None:
+            m = master(pcm, OUTPUT_RATE, config)
+            cache.put(mk, m)
+        out.append(m)
+    return out
+
+
+def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store) -> None:
     from pipeline.write.audiobook import cover, describe, write_m4b, write_mp3
     from pipeline.write.epub import write_epub
     from pipeline.write.feed import write_chapters_json, write_episode
@@ -114,7 +131,7 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices) -> None:
         jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", pcm, timeline, debate, description, art),
                 pool.submit(write_mp3, out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art),
                 pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, pcm,
-                            voices, art)]
+                            voices, art, audio_store)]
         # The read-along page, subtitles and the podcast record: light, from the same timeline.
         write_page(out_dir / "index.html", debate, utterances, timeline, voices, f"{stem}.mp3",
                    downloads=[("MP3", f"{stem}.mp3"), ("M4B", f"{stem}.m4b"),

@@ -45,5 +45,19 @@ class Cache:
     def __contains__(self, k: str) -> bool:
         return self.path(k).exists()
 
+    def digest(self, path: Path) -> str:
+        """A model file's content hash, remembered by path, size and mtime (hashing six 63 MB
+        voices on every build would cost more than a one-paragraph rebuild)."""
+        from pipeline.synth.engines import digest
+        st = Path(path).stat()
+        memo = self.root / "digests" / hashlib.sha256(
+            f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+        try:
+            return memo.read_text()
+        except FileNotFoundError:
+            d = digest(path)
+            write_bytes(memo, d.encode())
+            return d
+
     def put(self, k: str, pcm: np.ndarray) -> None:
         write_bytes(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())

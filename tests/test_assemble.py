@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline.assemble import Assembly, assemble, loudness, true_peak
+from pipeline.assemble import Assembly, assemble, loudness, master, true_peak
 from pipeline.model import Debate, Section, Utterance, Voice
 from pipeline.synth import Synthesizer
 from pipeline.synth.engines import OUTPUT_RATE
@@ -27,7 +27,10 @@ def book(tmp_path_factory):
     audio, _ = Synthesizer({}, Cache(tmp_path_factory.mktemp("c")), 1).run(
         [(u.spoken, VOICES[u.speaker]) for u in utts], progress=False)
     debate = Debate("T", None, None, (Section("Programme", ()), Section("Débat interactif", ())))
-    pcm, tl = assemble(utts, audio, debate, OUTPUT_RATE)
+    config = Assembly.load()
+    mastered = [master(a, OUTPUT_RATE, config) for a in audio]
+    assert [len(m) for m in mastered] == [len(a) for a in audio]
+    pcm, tl = assemble(utts, mastered, debate, OUTPUT_RATE)
     return utts, audio, pcm, tl
 
 

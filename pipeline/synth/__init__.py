@@ -88,15 +88,17 @@ class Synthesizer:
         self._engines = Engines(models, threads=1)
 
     def key(self, spoken: str, voice: Voice) -> str:
-        return cache_key(f"{self._engines.of(voice).fingerprint(voice)}-trim{SILENCE_DB}/{KEEP_MS}",
+        fingerprint = self._engines.of(voice).fingerprint(voice, self.cache.digest)
+        return cache_key(f"{fingerprint}-trim{SILENCE_DB}/{KEEP_MS}",
                          voice.rendering, OUTPUT_RATE, spoken)
 
-    def run(self, requests: list[tuple[str, Voice]], progress: bool = True
-            ) -> tuple[list[np.ndarray], Stats]:
-        """Audio for each (spoken, voice) request, in order; synthesizes only cache misses."""
+    def run(self, requests: list[tuple[str, Voice]], progress: bool = True,
+            keys: list[str] | None = None) -> tuple[list[np.ndarray], Stats]:
+        """Audio for each (spoken, voice) request, in order; synthesizes only cache misses.
+        `keys`: the requests' cache keys when the caller already has them."""
         t0 = time.perf_counter()
         stats = Stats()
-        keys = [self.key(spoken, voice) for spoken, voice in requests]
+        keys = keys or [self.key(spoken, voice) for spoken, voice in requests]
         todo: dict[str, tuple[str, str, Voice]] = {}
         for k, (spoken, voice) in zip(keys, requests):
             if k not in todo and k not in self.cache:

@@ -67,7 +67,7 @@ class PiperEngine:
         self.threads = threads
         self._loaded: dict[str, object] = {}
 
-    def fingerprint(self, voice: Voice) -> str:
+    def fingerprint(self, voice: Voice, digest=digest) -> str:
         return f"{digest(self.models[voice.voice])}-noise0"   # noise_scale = noise_w = 0
 
     def _load(self, name: str):
@@ -105,7 +105,7 @@ class OfflineEngine:
     name = "offline"
     settings = f"espeak-s{ESPEAK_SPEED}-p{ESPEAK_PITCH}"   # shape the audio: in every cache key
 
-    def fingerprint(self, voice: Voice) -> str:
+    def fingerprint(self, voice: Voice, digest=digest) -> str:
         if voice.engine == "mbrola":
             from pipeline.voices import MBROLA_DIRS
             for d in MBROLA_DIRS:

@@ -87,8 +87,10 @@ def write_mp3(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
     from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1,
                              CTOCFlags)
     with atomic_path(path) as tmp:
-        encode(pcm, timeline.rate, tmp, ["-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version",
-                                         "0", "-write_xing", "1", "-fflags", "+bitexact"])
+        # LAME quality 7: twice as fast as its default, transparent enough for speech at 64k.
+        encode(pcm, timeline.rate, tmp, ["-c:a", "libmp3lame", "-b:a", "64k",
+                                         "-compression_level", "7", "-id3v2_version", "0",
+                                         "-write_xing", "1", "-fflags", "+bitexact"])
         tags = ID3()
         chamber = debate.chamber or "Parlement"
         tags.add(TIT2(encoding=3, text=debate.title))

@@ -16,8 +16,6 @@ import datetime
 import hashlib
 import io
 import json
-import os
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -30,7 +28,8 @@ from ebooklib import epub
 from lxml import etree
 
 from pipeline.model import NARRATOR, Chapter, Debate, Speaker, Speech, Timeline, Utterance, Voice
-from pipeline.write.ffmpeg import encode
+from pipeline.atomic import write_bytes
+from pipeline.write.ffmpeg import encode_bytes
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -481,10 +480,9 @@ def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline, pcm: np.nda
                     pcm[chapter.start:chapter.end])
 
 
-def _encode_audio(section_pcm: np.ndarray, rate: int, workdir: Path, name: str) -> bytes:
-    path = workdir / f"{name}.{AUDIO_EXT}"
-    encode(np.asarray(section_pcm, dtype=np.int16), rate, path, AUDIO_CODEC_ARGS)
-    return path.read_bytes()
+def _encode_audio(section_pcm: np.ndarray, rate: int, store: Path | None) -> bytes:
+    return encode_bytes(np.asarray(section_pcm, dtype=np.int16), rate, AUDIO_CODEC_ARGS,
+                        f".{AUDIO_EXT}", store)
 
 
 # --- the book ------------------------------------------------------------------------------
@@ -542,7 +540,8 @@ def _fix_opf(data: bytes) -> bytes:
 
 
 def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
-               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None) -> bytes:
+               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None,
+               audio_store: Path | None = None) -> bytes:
     """The EPUB file's bytes (see write_epub)."""
     pcm = np.asarray(pcm)
     if pcm.ndim != 1:
@@ -607,24 +606,23 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     section_items: list[_Document] = []
     total_ms = 0
     narrators: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
-        for d in docs:
-            chapter = chapters.get(d.index)
-            overlay = _overlay(d, chapter, timeline, pcm, utterance_ids) if chapter else None
-            if d.ids and overlay is None:
-                raise ValueError(f"section {d.index} has utterances but no chapter/clips")
-            item = _Document(f"doc-{d.name}", f"{d.name}.xhtml", d.title, d.content,
-                             media_overlay=f"mo-{d.name}" if overlay else None)
-            section_items.append(item)
-            if overlay is None:
-                continue
-            audio = _encode_audio(overlay.pcm, rate, Path(tmp), d.name)
-            book.add_item(epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
-                                        file_name=f"audio/{d.name}.{AUDIO_EXT}", content=audio))
-            book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
-                                        content=overlay.smil))
-            meta("media:duration", clock(overlay.duration_ms), f"#mo-{d.name}")
-            total_ms += overlay.duration_ms
+    for d in docs:
+        chapter = chapters.get(d.index)
+        overlay = _overlay(d, chapter, timeline, pcm, utterance_ids) if chapter else None
+        if d.ids and overlay is None:
+            raise ValueError(f"section {d.index} has utterances but no chapter/clips")
+        item = _Document(f"doc-{d.name}", f"{d.name}.xhtml", d.title, d.content,
+                         media_overlay=f"mo-{d.name}" if overlay else None)
+        section_items.append(item)
+        if overlay is None:
+            continue
+        audio = _encode_audio(overlay.pcm, rate, audio_store)
+        book.add_item(epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
+                                    file_name=f"audio/{d.name}.{AUDIO_EXT}", content=audio))
+        book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
+                                    content=overlay.smil))
+        meta("media:duration", clock(overlay.duration_ms), f"#mo-{d.name}")
+        total_ms += overlay.duration_ms
 
     if total_ms:
         meta("media:duration", clock(total_ms))
@@ -667,21 +665,12 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
 
 def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
-               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None) -> None:
+               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None,
+               audio_store: Path | None = None) -> None:
     """Write the read-along EPUB 3 to `path`, atomically and deterministically.
 
     `pcm` is the whole book (mono int16 at timeline.rate); each Debate section becomes one XHTML
     document with the audio pcm[chapter.start:chapter.end] and a SMIL whose clips are the
-    timeline's, relative to that audio, in milliseconds."""
-    data = build_epub(debate, utterances, timeline, pcm, cast, cover_png)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".epub.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    timeline's, relative to that audio, in milliseconds. `audio_store`: a folder where encoded
+    section audio is kept by content, so a rebuild re-encodes only the sections that changed."""
+    write_bytes(path, build_epub(debate, utterances, timeline, pcm, cast, cover_png, audio_store))

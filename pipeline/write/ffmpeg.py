@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, write_bytes
 
 
 def ffmpeg_exe() -> str:
@@ -30,6 +30,26 @@ def encode(pcm: np.ndarray, rate: int, path: Path, codec_args: list[str],
         run_ffmpeg(["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
                     *extra_inputs, *codec_args, *extra_args, str(tmp)],
                    stdin=np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+
+
+def encode_bytes(pcm: np.ndarray, rate: int, codec_args: list[str], suffix: str,
+                 store: Path | None = None) -> bytes:
+    """The encoded file's bytes; with `store`, kept there by content (pcm, rate, codec, ffmpeg),
+    so unchanged audio is never encoded twice."""
+    import hashlib
+    import tempfile
+    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
+    key = hashlib.sha256(repr((rate, codec_args, ffmpeg_exe())).encode() + data).hexdigest()
+    kept = Path(store) / key[:2] / f"{key}{suffix}" if store else None
+    if kept and kept.exists():
+        return kept.read_bytes()
+    with tempfile.TemporaryDirectory(prefix="hemicycle-enc-") as tmp:
+        out = Path(tmp) / f"audio{suffix}"
+        encode(pcm, rate, out, codec_args)
+        encoded = out.read_bytes()
+    if kept:
+        write_bytes(kept, encoded)
+    return encoded
 
 
 def decode(path: Path, rate: int) -> np.ndarray:
