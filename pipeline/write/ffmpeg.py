@@ -29,7 +29,7 @@ def encode(pcm: np.ndarray, rate: int, path: Path, codec_args: list[str],
     with atomic_path(path) as tmp:
         run_ffmpeg(["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
                     *extra_inputs, *codec_args, *extra_args, str(tmp)],
-                   stdin=np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+                   stdin=memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
 
 
 def encode_bytes(pcm: np.ndarray, rate: int, codec_args: list[str], suffix: str,
@@ -38,8 +38,9 @@ def encode_bytes(pcm: np.ndarray, rate: int, codec_args: list[str], suffix: str,
     so unchanged audio is never encoded twice."""
     import hashlib
     import tempfile
-    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
-    key = hashlib.sha256(repr((rate, codec_args, ffmpeg_exe())).encode() + data).hexdigest()
+    h = hashlib.sha256(repr((rate, codec_args, ffmpeg_exe())).encode())
+    h.update(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
+    key = h.hexdigest()
     kept = Path(store) / key[:2] / f"{key}{suffix}" if store else None
     if kept and kept.exists():
         return kept.read_bytes()
