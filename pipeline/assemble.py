@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.model import Chapter, Clip, Debate, Timeline, Utterance
+from pipeline.model import Chapter, Clip, Debate, Timeline, Utterance, WordClip
 
 CONFIG = Path(__file__).parent / "data" / "assembly.toml"
 MIN_MEASURE_S = 0.5            # BS.1770 gating needs 400 ms blocks: shorter clips are tiled
@@ -114,19 +114,36 @@ def master(pcm: np.ndarray, rate: int, config: Assembly) -> np.ndarray:
     return np.clip(np.round(x * 32767.0), -32767, 32767).astype(np.int16)
 
 
+def word_clips(clip: Clip, size: int, starts: list[int]) -> list[WordClip]:
+    """An utterance's words tiling its clip: `starts` (each word's but the first, in samples of
+    its `size`-sample audio) clamped into the audio and kept in order; the last word keeps the
+    pause after it."""
+    bounds = [0]
+    for s in starts:
+        bounds.append(min(max(int(s), bounds[-1]), size))
+    ends = bounds[1:] + [clip.end - clip.start]
+    return [WordClip(clip.utterance, n, clip.start + a, clip.start + b)
+            for n, (a, b) in enumerate(zip(bounds, ends))]
+
+
 def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: Debate, rate: int,
-             config: Assembly | None = None) -> tuple[np.ndarray, Timeline]:
+             config: Assembly | None = None,
+             words: list[list[int] | None] | None = None) -> tuple[np.ndarray, Timeline]:
     """The book (mono int16) from mastered utterances, and where every utterance and chapter
-    sits in it."""
+    sits in it. `words`: per utterance, where each displayed word but the first starts in its
+    audio (None: no word times); mastering keeps lengths, so synthesis times still hold."""
     config = config or Assembly.load()
     parts: list[np.ndarray] = []
     clips: list[Clip] = []
+    wclips: list[WordClip] = []
     pos = 0
     for i, (u, x) in enumerate(zip(utterances, mastered)):
         nxt = utterances[i + 1] if i + 1 < len(utterances) else None
         gap = np.zeros(rate * pause_after(u, nxt, config.pauses_ms) // 1000, np.int16)
         parts += [x, gap]
         clips.append(Clip(u.id, pos, pos + x.size + gap.size))
+        if words and words[i] is not None:
+            wclips += word_clips(clips[-1], x.size, words[i])
         pos += x.size + gap.size
     pcm = np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
@@ -138,4 +155,4 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
         Chapter(debate.sections[s].title, s, starts[s],
                 starts[sections[j + 1]] if j + 1 < len(sections) else pos)
         for j, s in enumerate(sections))
-    return pcm, Timeline(rate, tuple(clips), chapters, pos)
+    return pcm, Timeline(rate, tuple(clips), chapters, pos, tuple(wclips))

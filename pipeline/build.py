@@ -57,8 +57,12 @@ def pool_for(voices_dir: Path, engine: str | None):
 def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICES,
           engine: str | None = None, cache: Cache | None = None, workers: int | None = None,
           cast_file: Path | None = None, progress: bool = True, force: bool = False,
-          stage: str | None = None) -> Result:
-    """`stage`: how stage directions are heard, "read" | "skip" | "cue" (default: assembly.toml)."""
+          stage: str | None = None, granularity: str = "sentence") -> Result:
+    """`stage`: how stage directions are heard, "read" | "skip" | "cue" (default: assembly.toml).
+    `granularity`: what the EPUB highlights, "sentence" | "word" (word: Piper utterances get word
+    times from the phoneme alignments; the offline engine's stay whole sentences)."""
+    if granularity not in ("sentence", "word"):
+        raise InputError(f"unknown granularity {granularity!r}: sentence or word")
     file = Path(file)
     config = Assembly.load()
     if stage:
@@ -85,17 +89,24 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
         "code": _code_digest(), "debate": debate.to_json(),
         "audio": [[u.id, k] for u, k in zip(spoken, keys)],
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
+        "granularity": granularity,
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS] + [out_dir / p for p in PAGES]
     if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
         return Result(out_dir, None, debate, utterances, voices)
 
-    synthesized, stats = synth.run(requests, progress=progress, keys=keys)
+    timed = granularity == "word"
+    synthesized, stats = synth.run(requests, progress=progress, keys=keys, words=timed)
     mastered = _master_all(synth.cache, keys, synthesized, config)
     by_id = {u.id: a for u, a in zip(spoken, mastered)}
     chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
     audio = [by_id.get(u.id, chime) for u in utterances]
-    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config)
+    starts = None
+    if timed:
+        from pipeline.words import display_starts
+        spoken_starts = dict(zip((u.id for u in spoken), synth.word_starts(keys)))
+        starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
+    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config, starts)
     _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices,
            synth.cache.root / "encoded")
     _write_stamp(out_dir, stamp)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.atomic import write_bytes
+from pipeline.atomic import write_bytes, write_text
 
 FORMAT = 1                     # bump when the stored audio changes meaning
 
@@ -61,3 +61,21 @@ class Cache:
 
     def put(self, k: str, pcm: np.ndarray) -> None:
         write_bytes(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+
+    # Word times beside the audio, under the same key: where each spoken word but the first
+    # starts in the stored PCM. A sidecar, so a sentence-mode entry stays valid and word mode
+    # only has to add it; `null` records an utterance synthesized timed that got none.
+    def words_path(self, k: str) -> Path:
+        return self.root / k[:2] / f"{k}.words.json"
+
+    def has_words(self, k: str) -> bool:
+        return self.words_path(k).exists()
+
+    def get_words(self, k: str) -> list[int] | None:
+        try:
+            return json.loads(self.words_path(k).read_text("utf-8"))["starts"]
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def put_words(self, k: str, starts: list[int] | None) -> None:
+        write_text(self.words_path(k), json.dumps({"starts": starts}))

@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: $HEMICYCLE_BASE_URL, else DIR as a file:// URL)")
     s.add_argument("--stage", choices=["read", "skip", "cue"], default=None,
                    help="stage directions: read by the narrator, skipped, or a short chime")
+    s.add_argument("--granularity", choices=["sentence", "word"], default="sentence",
+                   help="EPUB highlighting: by sentence, or by word (Piper voices)")
 
     s = sub.add_parser("voices", help="voices fetch | list | ensure | measure")
     s.add_argument("action", choices=["fetch", "list", "ensure", "measure"])
@@ -110,7 +112,7 @@ def cmd_build(args) -> int:
     from pipeline.cache import Cache
     for f in args.files:
         r = build(f, args.out, _voices_dir(args), args.engine, Cache(args.cache), args.workers,
-                  force=args.force, stage=args.stage)
+                  force=args.force, stage=args.stage, granularity=args.granularity)
         if r.stats is None:
             print(f"{f.stem}: up to date ({r.out_dir})")
         else:

@@ -161,6 +161,17 @@ class Clip:
 
 
 @dataclass(frozen=True)
+class WordClip:
+    """Where one displayed word of an utterance sits, in samples (word-level read-along). An
+    utterance's words tile its clip: the first starts with the clip, each ends where the next
+    begins, the last ends with the clip (so the pause after the sentence belongs to it)."""
+    utterance: str             # Utterance.id
+    index: int                 # n-th displayed word of the sentence (pipeline.words.display_words)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Chapter:
     title: str
     section: int
@@ -174,6 +185,7 @@ class Timeline:
     clips: tuple[Clip, ...]
     chapters: tuple[Chapter, ...]
     total: int                 # samples in the book
+    words: tuple[WordClip, ...] = ()   # word mode only; utterances without word times have none
 
     def clips_of(self, chapter: Chapter) -> tuple[Clip, ...]:
         return tuple(c for c in self.clips if chapter.start <= c.start < chapter.end)

@@ -32,15 +32,19 @@ class Stats:
                 f"{self.samples / OUTPUT_RATE / 60:.1f} min of audio in {self.seconds:.1f} s")
 
 
-def trim(audio: np.ndarray) -> np.ndarray:
-    """Cut leading and trailing silence (engines pad unevenly), keeping KEEP_MS."""
-    if audio.size == 0:
-        return audio
+def trim_bounds(audio: np.ndarray) -> tuple[int, int]:
+    """Where trim() cuts: audio[a:b] is kept."""
     loud = np.flatnonzero(np.abs(audio) > 10 ** (SILENCE_DB / 20))
     if loud.size == 0:
-        return audio[:0]
+        return 0, 0
     keep = OUTPUT_RATE * KEEP_MS // 1000
-    return audio[max(0, loud[0] - keep): loud[-1] + 1 + keep]
+    return max(0, int(loud[0]) - keep), min(audio.size, int(loud[-1]) + 1 + keep)
+
+
+def trim(audio: np.ndarray) -> np.ndarray:
+    """Cut leading and trailing silence (engines pad unevenly), keeping KEEP_MS."""
+    a, b = trim_bounds(audio)
+    return audio[a:b]
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:
@@ -60,6 +64,29 @@ class Engines:
     def render(self, text: str, voice: Voice) -> np.ndarray:
         return to_int16(trim(self.of(voice).synthesize(text, voice)))
 
+    def render_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
+        """render(), and where each spoken word but the first starts in it (Piper only: the
+        offline engine has no alignments, None). Starts follow the trimming: shifted by the
+        cut, clamped into the kept audio."""
+        if voice.engine != "piper":
+            return self.render(text, voice), None
+        audio, starts = self.piper.synthesize_timed(text, voice)
+        a, b = trim_bounds(audio)
+        if starts is not None:
+            starts = [min(max(s - a, 0), b - a) for s in starts]
+        return to_int16(audio[a:b]), starts
+
+
+def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool) -> int:
+    """Synthesize one utterance into the cache (its word times too when `timed`)."""
+    if timed:
+        pcm, starts = engines.render_timed(text, voice)
+        cache.put_words(k, starts)
+    else:
+        pcm = engines.render(text, voice)
+    cache.put(k, pcm)
+    return len(pcm)
+
 
 _WORKER: dict = {}
 
@@ -69,13 +96,10 @@ def _init_worker(models: dict[str, Path], threads: int, cache_root: Path) -> Non
     _WORKER["cache"] = Cache(cache_root)
 
 
-def _work(job: tuple[str, str, Voice]) -> tuple[str, int]:
+def _work(job: tuple[str, str, Voice, bool]) -> tuple[str, int]:
     """Synthesize one utterance and store it: the cache is the only channel back, so a killed
     build keeps every finished utterance."""
-    k, text, voice = job
-    pcm = _WORKER["engines"].render(text, voice)
-    _WORKER["cache"].put(k, pcm)
-    return k, len(pcm)
+    return job[0], _store(_WORKER["engines"], _WORKER["cache"], *job)
 
 
 class Synthesizer:
@@ -93,16 +117,19 @@ class Synthesizer:
                          voice.rendering, OUTPUT_RATE, spoken)
 
     def run(self, requests: list[tuple[str, Voice]], progress: bool = True,
-            keys: list[str] | None = None) -> tuple[list[np.ndarray], Stats]:
+            keys: list[str] | None = None, words: bool = False) -> tuple[list[np.ndarray], Stats]:
         """Audio for each (spoken, voice) request, in order; synthesizes only cache misses.
-        `keys`: the requests' cache keys when the caller already has them."""
+        `keys`: the requests' cache keys when the caller already has them. `words`: Piper
+        utterances also get their word times (word_starts); one cached without them is
+        synthesized again (same audio) to get them."""
         t0 = time.perf_counter()
         stats = Stats()
         keys = keys or [self.key(spoken, voice) for spoken, voice in requests]
-        todo: dict[str, tuple[str, str, Voice]] = {}
+        todo: dict[str, tuple[str, str, Voice, bool]] = {}
         for k, (spoken, voice) in zip(keys, requests):
-            if k not in todo and k not in self.cache:
-                todo[k] = (k, spoken, voice)
+            timed = words and voice.engine == "piper"
+            if k not in todo and (k not in self.cache or (timed and not self.cache.has_words(k))):
+                todo[k] = (k, spoken, voice, timed)
         stats.reused = len(set(keys)) - len(todo)
         # Longest first: the pool's tail is then short sentences.
         jobs = sorted(todo.values(), key=lambda j: (-len(j[1]), j[0]))
@@ -118,11 +145,10 @@ class Synthesizer:
         try:
             if self.workers == 1 or len(jobs) == 1:
                 engines = self._engines
-                for k, text, voice in jobs:
-                    pcm = engines.render(text, voice)
-                    self.cache.put(k, pcm)
-                    stats.calls.append(text)
-                    bar.advance(len(pcm))
+                for job in jobs:
+                    n = _store(engines, self.cache, *job)
+                    stats.calls.append(job[1])
+                    bar.advance(n)
             else:
                 ctx = mp.get_context("spawn")    # no fork of loaded onnx sessions
                 with ctx.Pool(self.workers, _init_worker,
@@ -134,6 +160,10 @@ class Synthesizer:
         finally:
             bar.close()
         stats.synthesized = len(jobs)
+
+    def word_starts(self, keys: list[str]) -> list[list[int] | None]:
+        """The cached word times of each key (see Engines.render_timed); None where none."""
+        return [self.cache.get_words(k) for k in keys]
 
 
 class _Progress:

@@ -83,41 +83,104 @@ class PiperEngine:
     def __init__(self, models: dict[str, Path], threads: int = 0):
         self.models = models
         self.threads = threads
-        self._loaded: dict[str, object] = {}
+        self._loaded: dict[tuple[str, bool], object] = {}   # (name, aligned)
 
     def fingerprint(self, voice: Voice, digest=digest) -> str:
         return f"{digest(self.models[voice.voice])}-noise0"   # noise_scale = noise_w = 0
 
-    def _load(self, name: str):
-        if name not in self._loaded:
+    def _load(self, name: str, aligned: bool = False):
+        if (name, aligned) not in self._loaded:
             import onnxruntime
             from piper import PiperVoice
             from piper.config import PiperConfig
             import json
             path = self.models[name]
+            model: str | bytes = str(path)
+            if aligned:
+                # As PiperVoice.load(include_alignments=True): the graph patched in memory to
+                # also output its durations tensor (samples per phoneme id). Same audio, bit
+                # for bit (checked), so the cache keys do not depend on it.
+                import onnx
+                from piper.patch_voice_with_alignment import add_alignment_output
+                proto = onnx.load(str(path))
+                try:
+                    add_alignment_output(proto)
+                except ValueError:          # already patched on disk
+                    pass
+                model = proto.SerializeToString()
             opts = onnxruntime.SessionOptions()
             if self.threads:
                 opts.intra_op_num_threads = self.threads
                 opts.inter_op_num_threads = 1
             _share_cpu_arena(opts)
-            session = onnxruntime.InferenceSession(str(path), sess_options=opts,
+            session = onnxruntime.InferenceSession(model, sess_options=opts,
                                                    providers=["CPUExecutionProvider"])
-            self._loaded[name] = PiperVoice(
+            self._loaded[(name, aligned)] = PiperVoice(
                 config=PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text("utf-8"))),
                 session=session)
-        return self._loaded[name]
+        return self._loaded[(name, aligned)]
 
-    def synthesize(self, text: str, voice: Voice) -> np.ndarray:
+    def chunks(self, text: str, voice: Voice, aligned: bool = False) -> tuple[int, list]:
+        """Piper's AudioChunks for one of our sentences (espeak may cut it in several), with
+        phoneme alignments when `aligned`; and the model's sample rate."""
         from piper import SynthesisConfig
-        pv = self._load(voice.voice)
+        pv = self._load(voice.voice, aligned)
         config = SynthesisConfig(speaker_id=voice.speaker_id,
                                  length_scale=voice.length_scale * voice.pitch,
                                  noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
+        return pv.config.sample_rate, list(pv.synthesize(text, syn_config=config,
+                                                         include_alignments=aligned))
+
+    @staticmethod
+    def _output(chunks: list, rate: int, voice: Voice) -> np.ndarray:
         # One of our sentences may still be several for espeak's splitter: join its chunks.
-        chunks = [c.audio_float_array for c in pv.synthesize(text, syn_config=config)]
-        rate = pv.config.sample_rate
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        audio = (np.concatenate([c.audio_float_array for c in chunks]) if chunks
+                 else np.zeros(0, np.float32))
         return to_output_rate(shift_pitch(audio, rate, voice.pitch), rate)
+
+    def synthesize(self, text: str, voice: Voice) -> np.ndarray:
+        rate, chunks = self.chunks(text, voice)
+        return self._output(chunks, rate, voice)
+
+    def synthesize_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
+        """The audio of synthesize(), and where each spoken word of `text` but the first starts
+        in it (samples at OUTPUT_RATE); None when the voice gives no alignments."""
+        from pipeline.words import spoken_words, word_starts
+        rate, chunks = self.chunks(text, voice, aligned=True)
+        audio = self._output(chunks, rate, voice)
+        stream = phoneme_stream(chunks)
+        if stream is None:
+            return audio, None
+        raw = word_starts(spoken_words(text), *stream)
+        # Raw model samples → the pitch variant's resampling (duration ÷ pitch) → OUTPUT_RATE.
+        scale = OUTPUT_RATE / (rate * voice.pitch)
+        return audio, [min(round(s * scale), audio.size) for s in raw]
+
+
+_MARKS = set("ˈˌːˑ")          # stress and length marks: letters for Unicode, not sounds
+
+
+def phoneme_stream(chunks: list) -> tuple[list[int], list[int]] | None:
+    """From Piper's alignments: (index of the first phoneme of each espeak word, start sample
+    of each spoken phoneme) over the joined chunks. Words break at the space phonemes and
+    between chunks (espeak's sentences); punctuation, pads, BOS/EOS only take time."""
+    groups, times, offset = [0], [], 0
+    for c in chunks:
+        alignments = c.phoneme_alignments
+        if not alignments or sum(a.num_samples for a in alignments) != len(c.audio_float_array):
+            return None                  # no durations, or durations not covering the audio
+        if len(times) > groups[-1]:
+            groups.append(len(times))
+        for a in alignments:
+            if a.phoneme == " ":
+                if len(times) > groups[-1]:
+                    groups.append(len(times))
+            elif any(ch.isalpha() and ch not in _MARKS for ch in a.phoneme):
+                times.append(offset)
+            offset += a.num_samples
+    if len(groups) > 1 and groups[-1] == len(times):
+        groups.pop()
+    return groups, times
 
 
 class OfflineEngine:

@@ -18,7 +18,8 @@ import io
 import json
 import uuid
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -217,11 +218,26 @@ class _SectionDoc:
     content: bytes
     ids: list[str]             # sentence ids of utterances, in document order
     turns: list[_TocEntry]
+    worded: set[str] = field(default_factory=set)   # sentences whose words have spans
 
 
-def _fill_sentences(el: etree._Element, p, utterance_ids: set[str], found: list[str]) -> None:
+def _fill_words(span: etree._Element, sentence: str, sid: str, words) -> None:
+    """The sentence's text in `span`, each displayed word in its own span "{sid}-w{n:03d}"
+    (pipeline.words.display_words: substrings, so the text stays exactly as printed)."""
+    pos = 0
+    for n, (a, b, _, _) in enumerate(words):
+        _append_text(span, sentence[pos:a])
+        _E("span", {"id": f"{sid}-w{n:03d}"}, text=sentence[a:b], parent=span)
+        pos = b
+    _append_text(span, sentence[pos:])
+
+
+def _fill_sentences(el: etree._Element, p, utterance_ids: set[str], found: list[str],
+                    timed: Mapping[str, int] | None = None, worded: set[str] | None = None) -> None:
     """Append paragraph p's text to el, each sentence that is an utterance in its own span.
-    The text between sentences is kept as printed (when the splitter returns substrings)."""
+    The text between sentences is kept as printed (when the splitter returns substrings).
+    `timed`: sentence id → number of timed words; such a sentence gets word spans when its
+    displayed words are those (their ids are added to `worded`)."""
     text = p.text
     sentences = _split_sentences(text)
     spans: list[tuple[int, int]] = []
@@ -244,7 +260,15 @@ def _fill_sentences(el: etree._Element, p, utterance_ids: set[str], found: list[
     for n, (a, b) in enumerate(spans):
         _append_text(el, text[pos:a])
         sid = p.sentence_id(n)
-        if sid in utterance_ids:
+        words = ()
+        if timed and sid in timed:
+            from pipeline.words import display_words
+            words = display_words(text[a:b])
+        if sid in utterance_ids and words and len(words) == timed[sid]:
+            _fill_words(_E("span", {"id": sid}, parent=el), text[a:b], sid, words)
+            found.append(sid)
+            worded.add(sid)
+        elif sid in utterance_ids:
             _E("span", {"id": sid}, text=text[a:b], parent=el)
             found.append(sid)
         else:
@@ -298,7 +322,9 @@ def _speaker_toc_label(speaker: Speaker) -> str:
     return who
 
 
-def section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionDoc]:
+def section_documents(debate: Debate, utterance_ids: set[str],
+                      timed: Mapping[str, int] | None = None) -> list[_SectionDoc]:
+    """`timed`: sentence id → number of word clips (word mode); those sentences get word spans."""
     from pipeline.segment import paragraphs
 
     docs: list[_SectionDoc] = []
@@ -312,6 +338,7 @@ def section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionD
         sec = _E("section", {"id": name, "epub:type": "chapter", "role": "doc-chapter",
                              "aria-labelledby": f"{name}-title"}, parent=body)
         ids: list[str] = []
+        worded: set[str] = set()
         turns: list[_TocEntry] = []
         turn_el = None
         last_heading: tuple[etree._Element, _TocEntry] | None = None   # when just before
@@ -349,8 +376,8 @@ def section_documents(debate: Debate, utterance_ids: set[str]) -> list[_SectionD
                 el = _E("p", {"class": "speech"}, parent=turn_el)
                 if p.first:
                     _speaker_label(el, speech.speaker)
-            _fill_sentences(el, p, utterance_ids, ids)
-        docs.append(_SectionDoc(s, name, title, _serialize(html), ids, turns))
+            _fill_sentences(el, p, utterance_ids, ids, timed, worded)
+        docs.append(_SectionDoc(s, name, title, _serialize(html), ids, turns, worded))
     return docs
 
 
@@ -465,16 +492,32 @@ def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline, pcm: np.nda
     seq = etree.SubElement(body, f"{{{SMIL_NS}}}seq", {
         "id": f"seq-{doc.name}", f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{doc.name}",
         f"{{{EPUB_NS}}}type": "chapter"})
+    words: dict[str, list] = {}
+    for w in timeline.words:
+        if w.utterance in doc.worded:
+            words.setdefault(w.utterance, []).append(w)
     for clip, end in zip(clips, ends):
         begin_ms = to_ms(clip.start - chapter.start, rate)
         end_ms = to_ms(end - chapter.start, rate)
         if not (chapter.start <= clip.start and begin_ms < end_ms):
             raise ValueError(f"clip {clip.utterance} is empty or outside its chapter "
                              f"({clip.start}–{end} in {chapter.start}–{chapter.end})")
-        par = etree.SubElement(seq, f"{{{SMIL_NS}}}par", {"id": f"par-{clip.utterance}"})
-        etree.SubElement(par, f"{{{SMIL_NS}}}text", {"src": f"{doc.name}.xhtml#{clip.utterance}"})
-        etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
-            "src": audio_name, "clipBegin": clock(begin_ms), "clipEnd": clock(end_ms)})
+        # Word mode: one par per displayed word, flat in the seq; the words tile the clip, so
+        # the pars stay contiguous. A word shorter than a millisecond gets no par (SMIL rejects
+        # clipBegin = clipEnd): its neighbours' pars still meet.
+        ws = words.get(clip.utterance)
+        parts = ([(f"{clip.utterance}-w{w.index:03d}", w.start, w.end) for w in ws] if ws
+                 else [(clip.utterance, clip.start, end)])
+        parts[0] = (parts[0][0], clip.start, parts[0][2])
+        parts[-1] = (parts[-1][0], parts[-1][1], end)
+        for target, start, stop in parts:
+            a_ms, b_ms = to_ms(start - chapter.start, rate), to_ms(stop - chapter.start, rate)
+            if a_ms >= b_ms:
+                continue
+            par = etree.SubElement(seq, f"{{{SMIL_NS}}}par", {"id": f"par-{target}"})
+            etree.SubElement(par, f"{{{SMIL_NS}}}text", {"src": f"{doc.name}.xhtml#{target}"})
+            etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
+                "src": audio_name, "clipBegin": clock(a_ms), "clipEnd": clock(b_ms)})
     content = etree.tostring(smil, encoding="utf-8", xml_declaration=True, pretty_print=True)
     return _Overlay(content, to_ms(chapter.end - chapter.start, rate),
                     pcm[chapter.start:chapter.end])
@@ -548,7 +591,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         raise ValueError("pcm must be mono (one dimension)")
     utterance_ids = {u.id for u in utterances}
     rate = timeline.rate
-    docs = section_documents(debate, utterance_ids)
+    docs = section_documents(debate, utterance_ids, Counter(w.utterance for w in timeline.words))
     chapters = {c.section: c for c in timeline.chapters}
 
     book = epub.EpubBook()

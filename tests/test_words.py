@@ -1,0 +1,170 @@
+"""Word-level read-along (`--granularity word`): Piper's phoneme alignments → word times →
+one SMIL par per displayed word; checked on a Sénat excerpt with the multi-speaker test voice."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from pipeline.build import build
+from pipeline.cache import Cache
+from pipeline.model import Voice
+from pipeline.normalize import normalize
+from pipeline.words import display_starts, display_words, spoken_words, word_starts
+
+from conftest import SENAT, excerpt
+from test_epub import NS, Book, _problems, epubcheck, parse_clock
+
+
+@pytest.fixture(scope="module")
+def worded(tmp_path_factory, piper_dir):
+    tmp = tmp_path_factory.mktemp("words")
+    src = excerpt(SENAT, tmp / "extrait.txt", 15)
+    cache = Cache(tmp / "cache")
+    r = build(src, tmp / "dist", piper_dir, cache=cache, workers=1, progress=False,
+              cast_file=tmp / "cast.toml", granularity="word")
+    return r, src, tmp, cache
+
+
+def test_piper_alignments_sum_to_the_audio(worded, piper_dir):
+    from pipeline.synth.engines import PiperEngine
+    from pipeline.voices import piper_models
+    r, *_ = worded
+    engine = PiperEngine({p.name[: -len(".onnx")]: p for p in piper_models(piper_dir)}, 1)
+    assert any(v.engine == "piper" and v.speaker_id for v in r.voices.values()), \
+        "the multi-speaker voice is cast"
+    for u in r.utterances:
+        _, chunks = engine.chunks(u.spoken, r.voices[u.speaker], aligned=True)
+        for c in chunks:
+            assert c.phoneme_alignments, u.spoken
+            assert sum(a.num_samples for a in c.phoneme_alignments) == len(c.audio_float_array)
+            assert " " in [a.phoneme for a in c.phoneme_alignments] or len(u.spoken.split()) == 1
+
+
+def test_word_clips_tile_every_utterance_clip(worded):
+    r, *_ = worded
+    words = defaultdict(list)
+    for w in r.timeline.words:
+        words[w.utterance].append(w)
+    assert set(words) == {u.id for u in r.utterances}, "every Piper utterance is word-timed"
+    for clip in r.timeline.clips:
+        ws = words[clip.utterance]
+        u = next(u for u in r.utterances if u.id == clip.utterance)
+        assert [w.index for w in ws] == list(range(len(display_words(u.text))))
+        assert ws[0].start == clip.start and ws[-1].end == clip.end
+        assert all(a.end == b.start for a, b in zip(ws, ws[1:]))
+        assert all(w.start < w.end for w in ws), clip.utterance
+
+
+def test_smil_word_pars_ids_order_and_epubcheck(worded):
+    r, src, *_ = worded
+    path = r.out_dir / f"{src.stem}.epub"
+    report = epubcheck(path)
+    assert _problems(report) == [], report["_stdout"]
+    assert report["checker"]["nError"] == report["checker"]["nWarning"] == 0
+    book = Book(path)
+    n_words = 0
+    for doc, smil_item in book.overlays():
+        html = book.xml(doc)
+        doc_ids = html.xpath("//@id")
+        prev_end, prev_index = "0:00:00.000", -1
+        for par in book.xml(smil_item).xpath("//smil:par", namespaces=NS):
+            frag = par.find("smil:text", NS).get("src").partition("#")[2]
+            assert frag in doc_ids
+            index = doc_ids.index(frag)
+            assert index > prev_index, "pars out of document order"
+            prev_index = index
+            audio = par.find("smil:audio", NS)
+            assert audio.get("clipBegin") == prev_end, "clips not contiguous"
+            assert parse_clock(audio.get("clipBegin")) < parse_clock(audio.get("clipEnd"))
+            prev_end = audio.get("clipEnd")
+            if re.search(r"-w\d{3}$", frag):
+                n_words += 1
+                [span] = html.xpath("//*[@id=$i]", i=frag)
+                assert span.getparent().get("id") == frag.rpartition("-w")[0]
+        [duration] = book.meta("media:duration", "#" + smil_item.get("id"))
+        assert parse_clock(duration) == parse_clock(prev_end)
+    assert n_words == len(r.timeline.words)
+    # the displayed text is unchanged by the word spans (no-break spaces, punctuation)
+    text = "".join(t for d, _ in book.overlays() for t in book.xml(d).xpath("//x:body//text()",
+                                                                          namespaces=NS))
+    para = next(l for l in src.read_text("utf-8").splitlines() if "\u00a0" in l or "’" in l)
+    assert para.split(". ", 1)[-1][:80] in text
+
+
+def test_digits_map_to_their_spoken_words(worded):
+    """The seed prints "la loi du 5 juillet 2000" with no-break spaces: one displayed word,
+    read "cinq juillet deux mille"; "l’article 9" (no-break space too) → "l'article neuf"."""
+    r, *_ = worded
+    shown = {}
+    for u in r.utterances:
+        spoken = spoken_words(u.spoken)
+        words = display_words(u.text)
+        # every spoken word belongs to exactly one displayed word, in order
+        assert [i for _, _, f, e in words for i in range(f, e)] == list(range(len(spoken)))
+        shown.update({u.text[a:b]: spoken[f:e] for a, b, f, e in words
+                      if any(ch.isdigit() for ch in u.text[a:b])})
+    assert shown["5\u00a0juillet\u00a02000"] == ["cinq", "juillet", "deux", "mille"], shown
+    assert shown["l’article\u00a09"] == ["l'article", "neuf"], shown
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Les 183 territoires d’industrie sont retenus.",
+     {"183": "cent quatre-vingt-trois", "territoires": "territoires"}),
+    ("La séance est ouverte à 14 h 30.", {"14": "quatorze", "h": "heures", "30.": "trente."}),
+    ("Il y a 12\u00a0000 élus, monsieur le président !",
+     {"12\u00a0000": "douze mille", "président !": "président"}),
+])
+def test_display_words_follow_normalization(text, expected):
+    words = display_words(text)
+    spoken = spoken_words(normalize(text))
+    shown = {text[a:b]: " ".join(spoken[f:e]) for a, b, f, e in words}
+    for k, v in expected.items():
+        assert shown.get(k) == v, shown
+    assert "".join(text[a:b] for a, b, _, _ in words).replace(" ", "") == text.replace(" ", "")
+
+
+def test_word_starts_when_espeak_joins_or_splits_words():
+    times = list(range(0, 1000, 10))             # 100 phonemes, 10 samples each
+    words = ["aaaa", "bbbb", "cccc", "dddd"]
+    assert word_starts(words, [0, 25, 50, 75], times) == [250, 500, 750]
+    # espeak joined the last two words: their boundary falls where the letters put it
+    assert word_starts(words, [0, 25, 50], times) == [250, 500, 750]
+    # espeak split the first word in two: that break is not a word start
+    assert word_starts(words, [0, 12, 25, 50, 75], times) == [250, 500, 750]
+    assert display_starts("Oui.", []) == []
+
+
+def test_rebuild_reuses_words_and_sentence_mode_has_none(worded, piper_dir):
+    r, src, tmp, cache = worded
+    again = build(src, tmp / "dist", piper_dir, cache=cache, workers=1, progress=False,
+                  cast_file=tmp / "cast.toml", granularity="word", force=True)
+    assert again.stats.synthesized == 0 and again.timeline.words == r.timeline.words
+    plain = build(src, tmp / "plain", piper_dir, cache=cache, workers=1, progress=False,
+                  cast_file=tmp / "cast.toml")
+    assert plain.stats.synthesized == 0 and plain.timeline.words == ()
+    assert plain.timeline.clips == r.timeline.clips
+
+
+@pytest.mark.parametrize("voice", [Voice("piper", "fr_FR-testmulti-tiny", 2, pitch=1.12),
+                                   Voice("piper", "fr_FR-test-tiny", length_scale=1.1,
+                                         pitch=0.9),
+                                   Voice("mbrola", "fr1")])
+def test_render_timed_follows_variants_and_trimming(voice, piper_dir):
+    """Word starts are in samples of the stored audio: after the pitch variant's resampling and
+    the trimming of edge silence; same audio as an untimed render. The offline engine: none."""
+    from pipeline.synth import Engines
+    from pipeline.voices import piper_models
+    engines = Engines({p.name[: -len(".onnx")]: p for p in piper_models(piper_dir)}, 1)
+    text = "Monsieur le président, mes chers collègues, la séance est ouverte."
+    pcm, starts = engines.render_timed(text, voice)
+    assert np.array_equal(pcm, engines.render(text, voice))
+    if voice.engine != "piper":
+        assert starts is None
+        return
+    assert len(starts) == len(spoken_words(text)) - 1
+    assert 0 < starts[0] and all(a < b for a, b in zip(starts, starts[1:])) and starts[-1] < len(pcm)
+    # the last word ("ouverte") takes about its share of the speech, not the trimmed tail
+    assert 0.05 < (len(pcm) - starts[-1]) / len(pcm) < 0.4
