@@ -24,6 +24,12 @@ class Paragraph:
     item: Item | None          # None for a section title
     first: bool                # first paragraph of its item (where the speaker label goes)
 
+    @property
+    def agenda_number(self) -> bool:
+        """An agenda item's bare number ("10"): displayed, never read (the chapter title
+        already announces the item), never a heading of its own."""
+        return self.kind == "heading" and self.text.strip().isdigit()
+
     def sentence_id(self, n: int) -> str:
         return f"s{self.section:02d}-t{self.turn:04d}-p{self.index:05d}-u{n:02d}"
 
@@ -49,9 +55,8 @@ def paragraphs(debate: Debate) -> Iterator[Paragraph]:
 
 
 def is_speakable(p: Paragraph, spoken: str) -> bool:
-    """Displayed but not read: punctuation only ("…", "–"), and an agenda item's bare number
-    ("10"), which the chapter title already announces."""
-    if p.kind == "heading" and p.text.strip().isdigit():
+    """Displayed but not read: punctuation only ("…", "–"), and an agenda item's number."""
+    if p.agenda_number:
         return False
     return any(ch.isalnum() for ch in spoken)
 

@@ -47,7 +47,7 @@ ACTIVE_CLASS = "-epub-media-overlay-active"
 PLAYBACK_ACTIVE_CLASS = "-epub-media-overlay-playing"
 
 CSS_NAME = "style/epub.css"
-FIXED_MODIFIED = datetime.datetime(2000, 1, 1)
+FIXED_DATE = datetime.date(2000, 1, 1)   # the date of an undated sitting: never the clock
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
            "octobre", "novembre", "décembre")
@@ -94,13 +94,18 @@ def french_date(iso: str | None) -> str | None:
     return f"{_DAYS[d.weekday()]} {day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def sitting_date(iso: str | None) -> datetime.date:
+    """The sitting's date, or FIXED_DATE when the text gives none: outputs stay deterministic."""
+    try:
+        return datetime.date.fromisoformat(iso or "")
+    except ValueError:
+        return FIXED_DATE
+
+
 def _modified(debate: Debate) -> datetime.datetime:
     """dcterms:modified derived from the inputs (the sitting's date), never from the clock."""
-    try:
-        d = datetime.date.fromisoformat(debate.date or "")
-        return datetime.datetime(d.year, d.month, d.day)
-    except ValueError:
-        return FIXED_MODIFIED
+    d = sitting_date(debate.date)
+    return datetime.datetime(d.year, d.month, d.day)
 
 
 def _identifier(debate: Debate) -> str:
@@ -346,9 +351,8 @@ def section_documents(debate: Debate, utterance_ids: set[str],
             heading, last_heading = last_heading, None
             if p.kind == "title":
                 el = _E("h1", {"id": f"{name}-title"}, parent=sec)
-            elif p.kind == "heading" and p.text.strip().isdigit():
-                # An agenda item's bare number ("10"): shown, but neither a heading (a screen
-                # reader's list of headings would offer "10") nor read (segment.is_speakable).
+            elif p.agenda_number:
+                # Shown, but not a heading: a screen reader's list of headings would offer "10".
                 el = _E("p", {"id": f"t{p.turn:04d}", "class": "agenda-number"}, parent=sec)
             elif p.kind == "heading" and heading is not None and p.text.strip()[:1].islower():
                 # The rest of the heading just before ("PRÉSIDENCE DE M. X" / "vice-président"):

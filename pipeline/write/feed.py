@@ -18,7 +18,7 @@ from urllib.parse import quote
 from lxml import etree
 
 from pipeline.model import Debate, Timeline
-from pipeline.write.epub import book_title, french_date
+from pipeline.write.epub import FIXED_DATE, book_title, french_date, sitting_date
 from pipeline.atomic import write_bytes
 from pipeline.write.web import seconds, speaker_display
 
@@ -29,7 +29,6 @@ EPISODE = "episode.json"
 FEED = "feed.xml"
 FEED_IMAGE = "feed.png"
 COVER = "cover.png"
-FIXED_DATE = datetime.date(2000, 1, 1)
 # Podcasting 2.0 <podcast:guid>: UUIDv5 of the feed URL in this namespace (the spec's).
 PODCAST_GUID_NS = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -82,13 +81,6 @@ def _json(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _date(iso: str | None) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(iso or "")
-    except ValueError:
-        return FIXED_DATE
-
-
 def _rfc822(d: datetime.date) -> str:
     return email.utils.format_datetime(datetime.datetime(d.year, d.month, d.day,
                                                          tzinfo=datetime.timezone.utc))
@@ -101,7 +93,7 @@ def _episodes(dist_dir: Path) -> list[tuple[dict, Path]]:
         ep = json.loads(meta.read_text("utf-8"))
         if (meta.parent / ep["files"]["audio"]).is_file():
             found.append((ep, meta.parent))
-    found.sort(key=lambda x: (-_date(x[0]["date"]).toordinal(), x[0]["stem"]))
+    found.sort(key=lambda x: (-sitting_date(x[0]["date"]).toordinal(), x[0]["stem"]))
     return found
 
 
@@ -127,7 +119,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
         return el
 
     episodes = _episodes(dist_dir)
-    latest = _rfc822(_date(episodes[0][0]["date"]) if episodes else FIXED_DATE)
+    latest = _rfc822(sitting_date(episodes[0][0]["date"]) if episodes else FIXED_DATE)
     sub(ch, "title", title)
     sub(ch, "link", base)
     sub(ch, "description", description)
@@ -158,7 +150,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
         sub(item, "link", url(stem, f["page"]))
         sub(item, "description", ep["description"])
         sub(item, "guid", f"hemicycle:{stem}", isPermaLink="false")
-        sub(item, "pubDate", _rfc822(_date(ep["date"])))
+        sub(item, "pubDate", _rfc822(sitting_date(ep["date"])))
         sub(item, "enclosure", url=url(stem, f["audio"]),
             length=str((folder / f["audio"]).stat().st_size), type="audio/mpeg")
         sub(item, "itunes:title", ep["title"])
