@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.model import Chapter, Clip, Debate, Timeline, Utterance, WordClip
+from pipeline.write.splice import BLOCK, MARGIN
 
 CONFIG = Path(__file__).parent / "data" / "assembly.toml"
 MIN_MEASURE_S = 0.5            # BS.1770 gating needs 400 ms blocks: shorter clips are tiled
@@ -131,20 +132,38 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
              words: list[list[int] | None] | None = None) -> tuple[np.ndarray, Timeline]:
     """The book (mono int16) from mastered utterances, and where every utterance and chapter
     sits in it. `words`: per utterance, where each displayed word but the first starts in its
-    audio (None: no word times); mastering keeps lengths, so synthesis times still hold."""
+    audio (None: no word times); mastering keeps lengths, so synthesis times still hold.
+
+    Every turn is laid out as a block of whole codec frames (write/splice.py) that opens with the
+    "lead" silence and ends with the rest of the pause before the next turn, rounded: a block's
+    samples depend on its own utterances only, so an edit elsewhere leaves its encoding valid."""
     config = config or Assembly.load()
+    lead = max(rate * config.pauses_ms["lead"] // 1000, MARGIN)
     parts: list[np.ndarray] = []
     clips: list[Clip] = []
     wclips: list[WordClip] = []
+    blocks: list[int] = []
     pos = 0
     for i, (u, x) in enumerate(zip(utterances, mastered)):
+        prev = utterances[i - 1] if i else None
         nxt = utterances[i + 1] if i + 1 < len(utterances) else None
-        gap = np.zeros(rate * pause_after(u, nxt, config.pauses_ms) // 1000, np.int16)
-        parts += [x, gap]
-        clips.append(Clip(u.id, pos, pos + x.size + gap.size))
+        head = 0
+        if prev is None or (prev.section, prev.turn) != (u.section, u.turn):
+            blocks.append(pos)
+            head = lead
+        gap = rate * pause_after(u, nxt, config.pauses_ms) // 1000
+        if nxt is None or (nxt.section, nxt.turn) != (u.section, u.turn):
+            body = pos + head + x.size - blocks[-1]
+            tail = gap - (lead if nxt else 0)
+            end = round((body + tail) / BLOCK) * BLOCK
+            while end - body < MARGIN:
+                end += BLOCK
+            gap = end - body
+        parts += [np.zeros(head, np.int16), x, np.zeros(gap, np.int16)]
+        clips.append(Clip(u.id, pos, pos + head + x.size + gap))
         if words and words[i] is not None:
-            wclips += word_clips(clips[-1], x.size, words[i])
-        pos += x.size + gap.size
+            wclips += word_clips(clips[-1], head + x.size, [head + s for s in words[i]])
+        pos = clips[-1].end
     pcm = np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
     starts: dict[int, int] = {}
@@ -155,4 +174,4 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
         Chapter(debate.sections[s].title, s, starts[s],
                 starts[sections[j + 1]] if j + 1 < len(sections) else pos)
         for j, s in enumerate(sections))
-    return pcm, Timeline(rate, tuple(clips), chapters, pos, tuple(wclips))
+    return pcm, Timeline(rate, tuple(clips), chapters, pos, tuple(wclips), tuple(blocks) or (0,))

@@ -131,18 +131,24 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store
     from pipeline.write.audiobook import cover, describe, write_m4b, write_mp3
     from pipeline.write.epub import write_epub
     from pipeline.write.feed import write_chapters_json, write_episode
+    from pipeline.write.splice import AAC, MP3, encode_blocks
     from pipeline.write.vtt import write_vtt
     from pipeline.write.web import write_page
     names = [k for k in debate.speakers()]
     description = describe(debate, names)
     art = cover(debate)
-    # Each writer mostly waits on its own ffmpeg process: run them side by side.
+    # The book's audio, block by block: only the blocks that changed are encoded (the M4B and
+    # the EPUB share the AAC). Each writer mostly waits on ffmpeg: run them side by side.
     from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        aac = pool.submit(encode_blocks, pcm, timeline, AAC, audio_store)
+        mp3 = pool.submit(encode_blocks, pcm, timeline, MP3, audio_store)
+        aac, mp3 = aac.result(), mp3.result()
     with ThreadPoolExecutor(3) as pool:
-        jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", pcm, timeline, debate, description, art),
-                pool.submit(write_mp3, out_dir / f"{stem}.mp3", pcm, timeline, debate, description, art),
-                pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, pcm,
-                            voices, art, audio_store)]
+        jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", aac, timeline, debate, description, art),
+                pool.submit(write_mp3, out_dir / f"{stem}.mp3", mp3, timeline, debate, description, art),
+                pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, aac,
+                            voices, art)]
         # The read-along page, subtitles and the podcast record: light, from the same timeline.
         write_page(out_dir / "index.html", debate, utterances, timeline, voices, f"{stem}.mp3",
                    downloads=[("MP3", f"{stem}.mp3"), ("M4B", f"{stem}.m4b"),

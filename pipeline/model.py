@@ -186,6 +186,7 @@ class Timeline:
     chapters: tuple[Chapter, ...]
     total: int                 # samples in the book
     words: tuple[WordClip, ...] = ()   # word mode only; utterances without word times have none
+    blocks: tuple[int, ...] = (0,)     # starts of the blocks the audiobooks are encoded in
 
     def clips_of(self, chapter: Chapter) -> tuple[Clip, ...]:
         return tuple(c for c in self.clips if chapter.start <= c.start < chapter.end)

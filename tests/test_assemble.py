@@ -5,6 +5,7 @@ from pipeline.assemble import Assembly, assemble, loudness, master, true_peak
 from pipeline.model import Debate, Section, Utterance, Voice
 from pipeline.synth import Synthesizer
 from pipeline.synth.engines import OUTPUT_RATE
+from pipeline.write.splice import BLOCK, MARGIN
 
 TEXTS = [("title", "__narrator__", "Programme territoires d'industrie."),
          ("speech", "a", "Monsieur le président, monsieur le ministre, mes chers collègues."),
@@ -45,12 +46,27 @@ def test_timeline_tiles_the_book(book):
         ("Programme", 0, tl.clips[4].start), ("Débat interactif", tl.clips[4].start, tl.total)]
 
 
+def _begins(tl):
+    """Where each utterance's audio begins: a block opens with the lead silence."""
+    lead = max(OUTPUT_RATE * Assembly.load().pauses_ms["lead"] // 1000, MARGIN)
+    return [c.start + (lead if c.start in tl.blocks else 0) for c in tl.clips]
+
+
 def test_pauses_follow_structure(book):
+    """Within a turn the pauses are exact; before another turn, a section or the end they are
+    rounded by at most half a block, so that every block is whole codec frames."""
     utts, audio, pcm, tl = book
     pauses = Assembly.load().pauses_ms
-    gap = [round(((c.end - c.start) - len(a)) * 1000 / OUTPUT_RATE) for c, a in zip(tl.clips, audio)]
-    assert gap == [pauses["speaker"], pauses["sentence"], pauses["speaker"], pauses["section"],
-                   pauses["speaker"], pauses["end"]]
+    begins = _begins(tl)
+    heard = [nxt - (b + len(a)) for b, a, nxt in zip(begins, audio, begins[1:] + [tl.total])]
+    nominal = [OUTPUT_RATE * pauses[k] // 1000 for k in
+               ("speaker", "sentence", "speaker", "section", "speaker", "end")]
+    assert heard[1] == nominal[1]
+    assert all(abs(h - n) <= BLOCK // 2 for h, n in zip(heard, nominal)), (heard, nominal)
+    assert list(tl.blocks) == [tl.clips[i].start for i in (0, 1, 3, 4, 5)]   # one per turn
+    for a, b in zip(tl.blocks, list(tl.blocks[1:]) + [tl.total]):
+        assert (b - a) % BLOCK == 0
+        assert not pcm[a:a + MARGIN].any() and not pcm[b - MARGIN:b].any()
 
 
 def test_loudness_and_true_peak(book):
@@ -59,5 +75,5 @@ def test_loudness_and_true_peak(book):
     assert abs(loudness(x, OUTPUT_RATE) - Assembly.load().target_lufs) <= 1.0
     assert true_peak(x, OUTPUT_RATE) <= -1.5
     # Even: every utterance within 2 LU of the others, whatever engine or voice said it.
-    levels = [loudness(x[c.start:c.start + len(a)], OUTPUT_RATE) for c, a in zip(tl.clips, audio)]
+    levels = [loudness(x[b:b + len(a)], OUTPUT_RATE) for b, a in zip(_begins(tl), audio)]
     assert max(levels) - min(levels) < 2.5, levels

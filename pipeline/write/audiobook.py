@@ -1,6 +1,8 @@
 """Audiobook writers: M4B (AAC, chapters, cover) and MP3 (ID3v2 CHAP/CTOC chapters, cover).
 
-Encoding through imageio-ffmpeg's ffmpeg; tags and chapters with mutagen, from the Timeline.
+The audio comes already encoded, block by block (write/splice.py): the M4B stream-copies the
+spliced AAC frames into its container, the MP3 is the spliced frames under an ID3v2 tag. Muxing
+through imageio-ffmpeg's ffmpeg; tags and chapters with mutagen, from the Timeline.
 """
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import io
 import textwrap
 from pathlib import Path
 
-import numpy as np
+from typing import Sequence
 
 from pipeline.atomic import atomic_path
 from pipeline.model import Debate, Timeline
-from pipeline.write.ffmpeg import encode
+from pipeline.write.splice import remux
 
 GENRE = "Speech"
 
@@ -63,34 +65,31 @@ def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_m4b(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
+def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
+    """`aac`: the book's blocks encoded by splice.encode_blocks(…, AAC)."""
     import tempfile
-    path = Path(path)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, atomic_path(path) as out:
         meta = Path(tmp) / "meta.txt"
         meta.write_text(_ffmetadata(debate, timeline, description), "utf-8")
         img = Path(tmp) / "cover.png"
         img.write_bytes(cover_png)
-        encode(pcm, timeline.rate, path,
-               ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
-                "-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-c:v", "png", "-disposition:v", "attached_pic",
-                "-metadata:s:a", "language=fra", "-f", "ipod", "-movflags", "+faststart",
-                "-fflags", "+bitexact", "-flags:a", "+bitexact"],
-               extra_inputs=["-i", str(meta), "-i", str(img)])
+        remux(b"".join(aac), out,
+              ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
+               "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic",
+               "-metadata:s:a", "language=fra", "-f", "ipod", "-movflags", "+faststart",
+               "-fflags", "+bitexact"],
+              extra_inputs=["-i", str(meta), "-i", str(img)])
 
 
-def write_mp3(path: Path, pcm: np.ndarray, timeline: Timeline, debate: Debate,
+def write_mp3(path: Path, mp3: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
-    """MP3 with ID3v2.4 tags, cover and chapters (CHAP + CTOC) written by mutagen before the
-    file is moved into place."""
+    """MP3 (`mp3`: the blocks encoded by splice.encode_blocks(…, MP3)) with ID3v2.4 tags, cover
+    and chapters (CHAP + CTOC) written by mutagen before the file is moved into place."""
     from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1,
                              CTOCFlags)
     with atomic_path(path) as tmp:
-        # LAME quality 7: twice as fast as its default, transparent enough for speech at 64k.
-        encode(pcm, timeline.rate, tmp, ["-c:a", "libmp3lame", "-b:a", "64k",
-                                         "-compression_level", "7", "-id3v2_version", "0",
-                                         "-write_xing", "1", "-fflags", "+bitexact"])
+        tmp.write_bytes(b"".join(mp3))
         tags = ID3()
         chamber = debate.chamber or "Parlement"
         tags.add(TIT2(encoding=3, text=debate.title))

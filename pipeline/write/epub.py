@@ -5,10 +5,10 @@ Built with ebooklib (manifest, spine, metadata, NCX); the XHTML documents, the n
 and the SMIL files are written here so that their markup is exactly what we mean. The zip is then
 repacked deterministically (fixed order, timestamps and identifier), and written atomically.
 
-Audio: AAC in MP4 (.m4a, `audio/mp4`). ffmpeg writes an edit list for the AAC priming samples and
-its decoder honours it, so the decoded file has exactly the encoded number of samples (measured:
-0 difference on 100+ lengths at 16 and 22.05 kHz, up to 5 min). Through LAME's gapless header, MP3
-decoded up to 46 samples long (2.9 ms at 16 kHz) on about one length in seven.
+Audio: AAC in MP4 (.m4a, `audio/mp4`): the section's blocks of the book's AAC (write/splice.py),
+stream-copied into their own file, so the section's audio decodes to exactly its samples (no
+priming to skip) and costs no encoding of its own. (MP3 through LAME's gapless header decoded up
+to 46 samples long on about one length in seven: not used here.)
 """
 from __future__ import annotations
 
@@ -24,13 +24,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
 from ebooklib import epub
 from lxml import etree
 
 from pipeline.model import NARRATOR, Chapter, Debate, Speaker, Speech, Timeline, Utterance, Voice
 from pipeline.atomic import write_bytes
-from pipeline.write.ffmpeg import encode_bytes
+from pipeline.write.splice import remux, spans
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -39,9 +38,8 @@ OPF_NS = "http://www.idpf.org/2007/opf"
 
 AUDIO_EXT = "m4a"
 AUDIO_MEDIA_TYPE = "audio/mp4"
-AUDIO_CODEC_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-map_metadata", "-1",
-                    "-fflags", "+bitexact", "-flags:a", "+bitexact", "-movflags", "+faststart",
-                    "-f", "mp4"]
+MUX_ARGS = ["-c:a", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", "-movflags",
+            "+faststart", "-f", "mp4"]
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 PLAYBACK_ACTIVE_CLASS = "-epub-media-overlay-playing"
@@ -471,10 +469,9 @@ def _nav_page(debate: Debate, docs: list[_SectionDoc], landmarks: list[tuple[str
 class _Overlay:
     smil: bytes
     duration_ms: int
-    pcm: np.ndarray
 
 
-def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline, pcm: np.ndarray,
+def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline,
              utterance_ids: set[str]) -> _Overlay | None:
     clips = [c for c in timeline.clips_of(chapter) if c.utterance in utterance_ids]
     if not clips:
@@ -523,13 +520,21 @@ def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline, pcm: np.nda
             etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
                 "src": audio_name, "clipBegin": clock(a_ms), "clipEnd": clock(b_ms)})
     content = etree.tostring(smil, encoding="utf-8", xml_declaration=True, pretty_print=True)
-    return _Overlay(content, to_ms(chapter.end - chapter.start, rate),
-                    pcm[chapter.start:chapter.end])
+    return _Overlay(content, to_ms(chapter.end - chapter.start, rate))
 
 
-def _encode_audio(section_pcm: np.ndarray, rate: int, store: Path | None) -> bytes:
-    return encode_bytes(np.asarray(section_pcm, dtype=np.int16), rate, AUDIO_CODEC_ARGS,
-                        f".{AUDIO_EXT}", store)
+def _section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
+    """The chapter's AAC blocks in an .m4a of their own (a chapter is whole blocks)."""
+    import tempfile
+    inside = [i for i, (a, b) in enumerate(spans(timeline))
+              if chapter.start <= a and b <= chapter.end]
+    covered = sum(b - a for a, b in (spans(timeline)[i] for i in inside))
+    if covered != chapter.end - chapter.start:
+        raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
+    with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
+        out = Path(tmp) / f"audio.{AUDIO_EXT}"
+        remux(b"".join(aac[i] for i in inside), out, MUX_ARGS)
+        return out.read_bytes()
 
 
 # --- the book ------------------------------------------------------------------------------
@@ -587,14 +592,12 @@ def _fix_opf(data: bytes) -> bytes:
 
 
 def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
-               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None,
-               audio_store: Path | None = None) -> bytes:
+               aac: Sequence[bytes], cast: Mapping[str, Voice],
+               cover_png: bytes | None = None) -> bytes:
     """The EPUB file's bytes (see write_epub)."""
-    pcm = np.asarray(pcm)
-    if pcm.ndim != 1:
-        raise ValueError("pcm must be mono (one dimension)")
+    if len(aac) != len(timeline.blocks):
+        raise ValueError(f"{len(aac)} encoded blocks for a timeline of {len(timeline.blocks)}")
     utterance_ids = {u.id for u in utterances}
-    rate = timeline.rate
     docs = section_documents(debate, utterance_ids, Counter(w.utterance for w in timeline.words))
     chapters = {c.section: c for c in timeline.chapters}
 
@@ -655,7 +658,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     narrators: list[str] = []
     for d in docs:
         chapter = chapters.get(d.index)
-        overlay = _overlay(d, chapter, timeline, pcm, utterance_ids) if chapter else None
+        overlay = _overlay(d, chapter, timeline, utterance_ids) if chapter else None
         if d.ids and overlay is None:
             raise ValueError(f"section {d.index} has utterances but no chapter/clips")
         item = _Document(f"doc-{d.name}", f"{d.name}.xhtml", d.title, d.content,
@@ -663,7 +666,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         section_items.append(item)
         if overlay is None:
             continue
-        audio = _encode_audio(overlay.pcm, rate, audio_store)
+        audio = _section_audio(chapter, timeline, aac)
         book.add_item(epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
                                     file_name=f"audio/{d.name}.{AUDIO_EXT}", content=audio))
         book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
@@ -712,12 +715,11 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
 
 def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
-               pcm: np.ndarray, cast: Mapping[str, Voice], cover_png: bytes | None = None,
-               audio_store: Path | None = None) -> None:
+               aac: Sequence[bytes], cast: Mapping[str, Voice],
+               cover_png: bytes | None = None) -> None:
     """Write the read-along EPUB 3 to `path`, atomically and deterministically.
 
-    `pcm` is the whole book (mono int16 at timeline.rate); each Debate section becomes one XHTML
-    document with the audio pcm[chapter.start:chapter.end] and a SMIL whose clips are the
-    timeline's, relative to that audio, in milliseconds. `audio_store`: a folder where encoded
-    section audio is kept by content, so a rebuild re-encodes only the sections that changed."""
-    write_bytes(path, build_epub(debate, utterances, timeline, pcm, cast, cover_png, audio_store))
+    `aac` is the whole book encoded block by block (splice.encode_blocks(…, AAC)); each Debate
+    section becomes one XHTML document with its chapter's audio and a SMIL whose clips are the
+    timeline's, relative to that audio, in milliseconds."""
+    write_bytes(path, build_epub(debate, utterances, timeline, aac, cast, cover_png))

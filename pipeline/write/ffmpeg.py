@@ -1,12 +1,10 @@
-"""Encoding through the ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed)."""
+"""The ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed): run, decode, read tags."""
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
 import numpy as np
-
-from pipeline.atomic import atomic_path, write_bytes
 
 
 def ffmpeg_exe() -> str:
@@ -20,37 +18,6 @@ def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> bytes:
     if proc.returncode != 0:
         raise RuntimeError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout
-
-
-def encode(pcm: np.ndarray, rate: int, path: Path, codec_args: list[str],
-           extra_inputs: list[str] = (), extra_args: list[str] = ()) -> None:
-    """Encode mono int16 `pcm` to `path` atomically (temp file in the same folder, then rename).
-    `extra_inputs` are further ffmpeg inputs (metadata file, cover image) placed after stdin."""
-    with atomic_path(path) as tmp:
-        run_ffmpeg(["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                    *extra_inputs, *codec_args, *extra_args, str(tmp)],
-                   stdin=memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
-
-
-def encode_bytes(pcm: np.ndarray, rate: int, codec_args: list[str], suffix: str,
-                 store: Path | None = None) -> bytes:
-    """The encoded file's bytes; with `store`, kept there by content (pcm, rate, codec, ffmpeg),
-    so unchanged audio is never encoded twice."""
-    import hashlib
-    import tempfile
-    h = hashlib.sha256(repr((rate, codec_args, ffmpeg_exe())).encode())
-    h.update(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
-    key = h.hexdigest()
-    kept = Path(store) / key[:2] / f"{key}{suffix}" if store else None
-    if kept and kept.exists():
-        return kept.read_bytes()
-    with tempfile.TemporaryDirectory(prefix="hemicycle-enc-") as tmp:
-        out = Path(tmp) / f"audio{suffix}"
-        encode(pcm, rate, out, codec_args)
-        encoded = out.read_bytes()
-    if kept:
-        write_bytes(kept, encoded)
-    return encoded
 
 
 def decode(path: Path, rate: int) -> np.ndarray:
