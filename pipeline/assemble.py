@@ -127,6 +127,21 @@ def word_clips(clip: Clip, size: int, starts: list[int]) -> list[WordClip]:
             for n, (a, b) in enumerate(zip(bounds, ends))]
 
 
+def block_pauses(sizes: list[int], pauses: list[int], lead: int) -> list[int]:
+    """One block's pauses (after each of its utterances, in samples), evened out so that the
+    block (lead silence, audio, pauses) is whole BLOCKs: the rounding, at most half a block either
+    way, is shared by all its pauses; the last keeps MARGIN of silence."""
+    body = lead + sum(sizes) + sum(pauses)
+    end = round(body / BLOCK) * BLOCK
+    while True:
+        share, rest = divmod(end - body, len(pauses))
+        out = [p + share for p in pauses]
+        out[-1] += rest
+        if out[-1] >= MARGIN and min(out) > 0:
+            return out
+        end += BLOCK
+
+
 def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: Debate, rate: int,
              config: Assembly | None = None,
              words: list[list[int] | None] | None = None) -> tuple[np.ndarray, Timeline]:
@@ -134,31 +149,34 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
     sits in it. `words`: per utterance, where each displayed word but the first starts in its
     audio (None: no word times); mastering keeps lengths, so synthesis times still hold.
 
-    Every turn is laid out as a block of whole codec frames (write/splice.py) that opens with the
-    "lead" silence and ends with the rest of the pause before the next turn, rounded: a block's
-    samples depend on its own utterances only, so an edit elsewhere leaves its encoding valid."""
+    Every paragraph (and so every turn) is a block of whole codec frames (write/splice.py) that
+    opens with the "lead" silence and ends with the rest of the pause before the next one; its
+    pauses are evened out to round it (block_pauses). A block's samples depend on its own
+    utterances only, so an edit elsewhere leaves its encoding valid."""
     config = config or Assembly.load()
     lead = max(rate * config.pauses_ms["lead"] // 1000, MARGIN)
+    nominal = [rate * pause_after(u, nxt, config.pauses_ms) // 1000
+               for u, nxt in zip(utterances, [*utterances[1:], None])]
+    # Blocks: runs of utterances of one paragraph; the pause before the next block opens it.
+    firsts = [i for i, u in enumerate(utterances)
+              if not i or (utterances[i - 1].section, utterances[i - 1].turn,
+                           utterances[i - 1].paragraph) != (u.section, u.turn, u.paragraph)]
+    pauses: list[int] = []
+    for a, b in zip(firsts, [*firsts[1:], len(utterances)]):
+        gaps = nominal[a:b]
+        gaps[-1] -= lead if b < len(utterances) else 0
+        pauses += block_pauses([m.size for m in mastered[a:b]], gaps, lead)
+
     parts: list[np.ndarray] = []
     clips: list[Clip] = []
     wclips: list[WordClip] = []
     blocks: list[int] = []
     pos = 0
-    for i, (u, x) in enumerate(zip(utterances, mastered)):
-        prev = utterances[i - 1] if i else None
-        nxt = utterances[i + 1] if i + 1 < len(utterances) else None
-        head = 0
-        if prev is None or (prev.section, prev.turn) != (u.section, u.turn):
+    opening = set(firsts)
+    for i, (u, x, gap) in enumerate(zip(utterances, mastered, pauses)):
+        head = lead if i in opening else 0
+        if head:
             blocks.append(pos)
-            head = lead
-        gap = rate * pause_after(u, nxt, config.pauses_ms) // 1000
-        if nxt is None or (nxt.section, nxt.turn) != (u.section, u.turn):
-            body = pos + head + x.size - blocks[-1]
-            tail = gap - (lead if nxt else 0)
-            end = round((body + tail) / BLOCK) * BLOCK
-            while end - body < MARGIN:
-                end += BLOCK
-            gap = end - body
         parts += [np.zeros(head, np.int16), x, np.zeros(gap, np.int16)]
         clips.append(Clip(u.id, pos, pos + head + x.size + gap))
         if words and words[i] is not None:

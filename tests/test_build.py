@@ -81,7 +81,7 @@ def test_up_to_date_build_synthesizes_nothing(senat, mbrola_dir):
 def test_one_paragraph_edit_resynthesizes_and_reencodes_only_it(senat, mbrola_dir, tmp_path):
     r, tmp, cache = senat
     encoded = set((cache.root / "encoded").rglob("*.*"))
-    assert 0 < len(encoded) <= 2 * len(r.timeline.blocks)   # per turn: an AAC and an MP3 block
+    assert 0 < len(encoded) <= 2 * len(r.timeline.blocks)   # per paragraph: an AAC and an MP3 block
     text = SENAT.read_text("utf-8")
     old = "Il s’agit en somme de simplifier les choses"
     assert old in text
@@ -92,7 +92,7 @@ def test_one_paragraph_edit_resynthesizes_and_reencodes_only_it(senat, mbrola_di
     assert r2.stats.synthesized == 1 and r2.stats.reused == len(
         {(u.spoken, r.voices[u.speaker].rendering) for u in r.utterances}) - 1
     new = set((cache.root / "encoded").rglob("*.*")) - encoded
-    assert sorted(p.suffix for p in new) == [".aac", ".mp3"]      # the edited turn's block only
+    assert sorted(p.suffix for p in new) == [".aac", ".mp3"]      # the edited paragraph only
     assert len(decode(r2.out_dir / f"{edited.stem}.m4b", 22050)) == r2.timeline.total
 
 
@@ -174,7 +174,7 @@ def test_stage_directions_read_skipped_or_cued(mode, mbrola_dir, tmp_path):
         assert not any(u.spoken in r.stats.calls for u in stages)
         from pipeline.write.splice import BLOCK
         pauses = Assembly.load().pauses_ms
-        # a cue is a turn of its own: its block is rounded to whole frames (± half a block)
+        # a cue is a paragraph of its own: its block is rounded to whole frames (± half a block)
         assert all(abs(s - (Assembly.load().cue_ms + pauses["speaker"]) / 1000)
                    <= BLOCK / 2 / 22050 + 0.001 for s in seconds), seconds
 

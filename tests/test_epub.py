@@ -428,7 +428,7 @@ def test_package_metadata(book):
             "readingOrder"} <= set(book.meta("schema:accessibilityFeature"))
     assert book.meta("schema:accessibilityHazard") == ["none"]
     [summary] = book.meta("schema:accessibilitySummary")
-    assert "synchronisée" in summary
+    assert "Chaque phrase du texte est synchronisée" in summary
     assert book.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
     narrators = book.meta("media:narrator")
     assert len(narrators) == 4 and any("fr1" in n for n in narrators)

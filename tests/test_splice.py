@@ -99,7 +99,7 @@ def test_only_changed_blocks_are_encoded_again(book, tmp_path, monkeypatch):
     assert encode_blocks(pcm, timeline, AAC, store) == first and encoded == []
     changed = pcm.copy()
     a, b = spans(timeline)[2]
-    changed[a + MARGIN:b - MARGIN] //= 2           # one turn said more softly
+    changed[a + MARGIN:b - MARGIN] //= 2           # one paragraph said more softly
     again = encode_blocks(changed, timeline, AAC, store)
     assert encoded == [1]
     assert again[:2] == first[:2] and again[3:] == first[3:] and again[2] != first[2]

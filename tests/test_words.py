@@ -87,6 +87,10 @@ def test_smil_word_pars_ids_order_and_epubcheck(worded):
         [duration] = book.meta("media:duration", "#" + smil_item.get("id"))
         assert parse_clock(duration) == parse_clock(prev_end)
     assert n_words == len(r.timeline.words)
+    [summary] = book.meta("schema:accessibilitySummary")
+    assert "Chaque mot du texte est synchronisé" in summary
+    [description] = book.opf.xpath("//dc:description/text()", namespaces=NS)
+    assert "synchronisé mot à mot" in description
     # the displayed text is unchanged by the word spans (no-break spaces, punctuation)
     text = "".join(t for d, _ in book.overlays() for t in book.xml(d).xpath("//x:body//text()",
                                                                           namespaces=NS))

@@ -53,10 +53,15 @@ _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"
 
 _ENGINE_NAMES = {"piper": "Piper", "mbrola": "eSpeak NG + MBROLA", "pico": "SVOX Pico"}
 
+def _sync(worded: bool) -> str:
+    """How finely the text follows the audio: word by word when the timeline has word times."""
+    return "mot à mot" if worded else "phrase à phrase"
+
+
 ACCESSIBILITY_SUMMARY = (
     "Ce livre numérique reproduit le compte rendu d’une séance parlementaire et sa lecture "
     "intégrale par des voix de synthèse : chaque orateur a sa propre voix, une voix de narration "
-    "lit les titres et les didascalies. Chaque phrase du texte est synchronisée avec l’audio "
+    "lit les titres et les didascalies. {synced} avec l’audio "
     "(superpositions média EPUB 3) : le texte seul, l’audio seul ou les deux ensemble suffisent "
     "pour en prendre connaissance. La table des matières donne accès à chaque partie de la séance "
     "et à chaque intervention ; l’ordre de lecture suit celui de la séance ; la liste des "
@@ -383,7 +388,7 @@ def section_documents(debate: Debate, utterance_ids: set[str],
     return docs
 
 
-def _title_page(debate: Debate) -> bytes:
+def _title_page(debate: Debate, worded: bool) -> bytes:
     html, body = _document("Page de titre")
     sec = _E("section", {"class": "titlepage", "epub:type": "titlepage",
                          "aria-label": "Page de titre"}, parent=body)
@@ -395,7 +400,7 @@ def _title_page(debate: Debate) -> bytes:
         p = _E("p", {"class": "date"}, parent=sec)
         _E("time", {"datetime": debate.date}, text=date[0].upper() + date[1:], parent=p)
     _E("p", {"class": "note"}, text="Compte rendu des débats, lu par des voix de synthèse et "
-       "synchronisé phrase à phrase avec le texte.", parent=sec)
+       f"synchronisé {_sync(worded)} avec le texte.", parent=sec)
     return _serialize(html)
 
 
@@ -613,7 +618,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     book.add_metadata("DC", "subject", "Débats parlementaires")
     book.add_metadata("DC", "description",
                       f"{book_title(debate)} — compte rendu lu par des voix de synthèse, "
-                      "synchronisé phrase à phrase (EPUB 3 Media Overlays).")
+                      f"synchronisé {_sync(bool(timeline.words))} (EPUB 3 Media Overlays).")
 
     def meta(prop: str, value: str, refines: str | None = None) -> None:
         attrs = {"property": prop}
@@ -631,7 +636,9 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
                     "readingOrder", "alternativeText", "displayTransformability"):
         meta("schema:accessibilityFeature", feature)
     meta("schema:accessibilityHazard", "none")
-    meta("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY)
+    meta("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY.format(
+        synced="Chaque mot du texte est synchronisé" if timeline.words
+        else "Chaque phrase du texte est synchronisée"))
     meta("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
     meta("a11y:certifiedBy", "Hémicycle (auto-évaluation)")
 
@@ -649,7 +656,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
     cover_doc = _Document("cover", "cover.xhtml", "Couverture",
                           _cover_page(cover.file_name, f"Couverture : {alt}"))
-    title_doc = _Document("titlepage", "title.xhtml", "Page de titre", _title_page(debate))
+    title_doc = _Document("titlepage", "title.xhtml", "Page de titre", _title_page(debate, bool(timeline.words)))
     cast_doc = _Document("cast", "cast.xhtml", "Les orateurs", _cast_page(debate, cast))
 
     # Sections, their audio and overlays.

@@ -1,7 +1,7 @@
 """The book's AAC and MP3, encoded block by block and spliced in the compressed domain, so that a
 rebuild re-encodes only the blocks whose audio changed.
 
-A block is one or more whole turns (assemble.py lays them out): a whole number of frames of both
+A block is one paragraph of the book (assemble.py lays them out): a whole number of frames of both
 codecs (BLOCK samples: 9 AAC frames of 1024, 16 MP3 frames of 576 or 8 of 1152) with at least
 MARGIN silent samples at each end. Each block is encoded on its own; its priming frames (the
 encoder delay) are dropped and exactly its own frames kept. At a junction both sides are digital
