@@ -3,6 +3,7 @@ one SMIL par per displayed word; checked on a Sénat excerpt with the multi-spea
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections import defaultdict
 
 import numpy as np
@@ -172,3 +173,67 @@ def test_render_timed_follows_variants_and_trimming(voice, piper_dir):
     assert 0 < starts[0] and all(a < b for a, b in zip(starts, starts[1:])) and starts[-1] < len(pcm)
     # the last word ("ouverte") takes about its share of the speech, not the trimmed tail
     assert 0.05 < (len(pcm) - starts[-1]) / len(pcm) < 0.4
+
+
+def test_vtt_cues_carry_word_timestamps(worded):
+    """Word mode: each cue's words after the first are preceded by their start, strictly
+    increasing inside the cue; without the tags the cue is the sentence."""
+    from pipeline.write.vtt import timestamp
+    from pipeline.write.epub import to_ms
+    r, src, *_ = worded
+    cues = (r.out_dir / f"{src.stem}.vtt").read_text("utf-8").split("\n\n")[1:]
+    by_id = {u.id: u for u in r.utterances}
+    starts: dict[str, list[str]] = defaultdict(list)
+    for w in r.timeline.words:
+        starts[w.utterance].append(timestamp(to_ms(w.start, r.timeline.rate)))
+    tagged = 0
+    for cue in filter(None, cues):
+        uid, times, text = cue.strip("\n").split("\n", 2)
+        begin, end = times.split(" --> ")
+        stamps = re.findall(r"<(\d\d:\d\d:\d\d\.\d{3})>", text)
+        chain = [begin, *stamps, end]
+        assert all(a < b for a, b in zip(chain, chain[1:])), cue
+        assert set(stamps) <= set(starts[uid][1:])
+        tagged += len(stamps) >= len(starts[uid]) - 2
+        plain = re.sub(r"<\d\d:\d\d:\d\d\.\d{3}>|<v [^>]*>", "", text)
+        assert plain == by_id[uid].text.replace("\n", " ").replace("&", "&amp;")
+    assert tagged >= 0.9 * len(r.utterances)
+
+
+def test_page_marks_and_follows_words(worded, tmp_path):
+    """The read-along page of a word-mode build: the EPUB's word spans, each word's begin in its
+    data, and in headless Chromium the word said at a time underlined; a click on a word plays
+    from it."""
+    import json
+    import shutil
+    import subprocess
+    import lxml.html
+    from conftest import ROOT
+    from test_web import CHROMIUM, SCRIPT
+    r, *_ = worded
+    doc = lxml.html.parse(str(r.out_dir / "index.html")).getroot()
+    data = json.loads(doc.get_element_by_id("hemicycle-data").text)
+    words = defaultdict(list)
+    for w in r.timeline.words:
+        words[w.utterance].append(w)
+    assert set(data["words"]) == set(words)
+    for uid, begins in data["words"].items():
+        spans = doc.xpath("//span[@id=$i]//span[@class='w']", i=uid)
+        assert [s.get("id") for s in spans] == [f"{uid}-w{n:03d}" for n in range(len(begins))]
+        assert begins == sorted(begins) and begins[0] == next(
+            s[1] for s in data["sentences"] if s[0] == uid)
+    # a sentence of several words, its third word: seek to its middle, then click the fifth
+    uid = next(u for u, b in data["words"].items() if len(b) >= 6 and b[3] - b[2] > 0.05)
+    b = data["words"][uid]
+    plan = {"page": str(r.out_dir / "index.html"),
+            "words": {"seek_time": (b[2] + b[3]) / 2, "click_id": f"{uid}-w004"}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan), "utf-8")
+    assert Path(CHROMIUM).exists() and shutil.which("node")
+    run = subprocess.run([shutil.which("node"), str(SCRIPT), str(tmp_path / "plan.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "error" not in out and out["errors"] == [], out
+    assert out["wordSeek"]["now"] == [f"{uid}-w002"] and out["wordSeek"]["sentence"] == [uid]
+    assert out["wordSeek"]["underline"] == "underline"
+    assert out["wordClick"]["now"] == [f"{uid}-w004"]
+    assert b[4] - 0.001 <= out["wordClick"]["currentTime"] < b[4] + 0.5

@@ -1,9 +1,10 @@
 """The read-along page dist/<stem>/index.html: one self-contained HTML file (CSS, script and data
 inlined) beside the book's MP3, working from file:// as from any static host.
 
-The text is the EPUB's own section markup (same speaker labels, same sentence spans and ids), so
-the page and the book can never disagree on what a sentence is. The timeline is embedded as JSON
-(seconds, rounded to the millisecond like the EPUB's SMIL) and the script only reads it.
+The text is the EPUB's own section markup (same speaker labels, same sentence spans and ids, and
+in word mode the same word spans), so the page and the book can never disagree on what a
+sentence or a word is. The timeline is embedded as JSON (seconds, rounded to the millisecond like
+the EPUB's SMIL) and the script only reads it.
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def _asset(name: str) -> str:
 def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
               voices: Mapping[str, Voice]) -> dict:
     """What the script needs, compact: sentences as [id, begin, end, speaker index, turn,
-    chapter index], begin/end in seconds; speaker 0 is the narration."""
+    chapter index], begin/end in seconds; speaker 0 is the narration. In word mode, `words`:
+    sentence id → the begin of each of its word spans ("{id}-w{n:03d}"), in seconds."""
     speakers = debate.speakers()
     keys = [NARRATOR] + list(speakers)
     index = {k: i for i, k in enumerate(keys)}
@@ -68,16 +70,21 @@ def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timelin
                           index[u.speaker], u.turn, chapter_of.get(u.section, 0)])
     chapters = [{"title": c.title, "begin": seconds(c.start, rate), "end": seconds(c.end, rate)}
                 for c in timeline.chapters]
+    words: dict[str, list[float]] = {}
+    for w in timeline.words:
+        words.setdefault(w.utterance, []).append(seconds(w.start, rate))
     return {"sentences": sentences, "speakers": people, "chapters": chapters,
-            "duration": seconds(timeline.total, rate)}
+            "duration": seconds(timeline.total, rate), "words": words}
 
 
-def _text_html(debate: Debate, utterances: Sequence[Utterance]) -> str:
+def _text_html(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline) -> str:
     """The EPUB's section markup as HTML: namespaces and epub:type dropped, headings one level
-    down (the page's h1 is the debate's title), sentences marked as clickable."""
+    down (the page's h1 is the debate's title), sentences marked as clickable, words (word
+    mode) as "w"."""
+    from collections import Counter
     ids = {u.id for u in utterances}
     out = []
-    for doc in section_documents(debate, ids):
+    for doc in section_documents(debate, ids, Counter(w.utterance for w in timeline.words)):
         root = etree.fromstring(doc.content)
         section = root.find(".//{*}section")
         for el in section.iter():
@@ -88,6 +95,8 @@ def _text_html(debate: Debate, utterances: Sequence[Utterance]) -> str:
                 el.tag = "h3" if el.tag == "h2" else "h2"
             elif el.tag == "span" and el.get("id") in ids:
                 el.set("class", "s")
+            elif el.tag == "span" and el.get("id", "").rpartition("-w")[0] in ids:
+                el.set("class", "w")
         etree.cleanup_namespaces(section)
         out.append(etree.tostring(section, method="html", encoding="unicode", with_tail=False))
     return "\n".join(out)
@@ -116,7 +125,8 @@ def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     links = " · ".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in downloads)
     return _asset("web_page.html").format(
         title=e(title), subtitle=e(sub), audio=e(audio_name), chapters=options,
-        speakers="\n".join(people), downloads=links, text=_text_html(debate, utterances),
+        speakers="\n".join(people), downloads=links,
+        text=_text_html(debate, utterances, timeline),
         css=_asset("web_page.css"), js=_asset("web_page.js"), data=data_json)
 
 

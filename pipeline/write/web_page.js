@@ -1,5 +1,6 @@
 // Hémicycle read-along: the audio element is the only clock; the embedded timeline maps its
-// currentTime to a sentence (binary search), and every control just seeks the audio.
+// currentTime to a sentence (binary search) and, in word mode, to a word of it; every control
+// just seeks the audio.
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('hemicycle-data').textContent);
@@ -7,7 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var S = data.sentences.map(function (s, i) {
     return { i: i, id: s[0], begin: s[1], end: s[2], speaker: s[3], turn: s[4], chapter: s[5],
-             el: document.getElementById(s[0]) };
+             el: document.getElementById(s[0]), words: (data.words || {})[s[0]] || [] };
   });
   var byId = {};
   S.forEach(function (s) { byId[s.id] = s; });
@@ -16,7 +17,7 @@
   S.forEach(function (s, i) {
     if (s.speaker !== 0 && (i === 0 || S[i - 1].turn !== s.turn)) turnStarts.push(i);
   });
-  var current = -1, lastLive = -1;
+  var current = -1, lastLive = -1, word = null;
 
   function indexAt(t) {
     // Last sentence beginning at or before t; a half-millisecond of slack for float rounding.
@@ -76,12 +77,30 @@
     $('chapter').value = String(s.chapter);
   }
 
-  function sync() { if (S.length) show(indexAt(audio.currentTime)); }
+  function showWord(t) {  // the current sentence's word being said at t (word mode)
+    var s = S[current], el = null;
+    if (s && s.words.length) {
+      var k = 0;
+      while (k + 1 < s.words.length && s.words[k + 1] <= t + 0.0005) k++;
+      el = document.getElementById(s.id + '-w' + ('00' + k).slice(-3));
+    }
+    if (el === word) return;
+    if (word) word.classList.remove('now');
+    word = el;
+    if (el) el.classList.add('now');
+  }
+
+  function sync() {
+    if (!S.length) return;
+    show(indexAt(audio.currentTime));
+    showWord(audio.currentTime);
+  }
 
   function seek(i, play) {
     i = Math.max(0, Math.min(S.length - 1, i));
     audio.currentTime = S[i].begin;
     show(i);
+    showWord(S[i].begin);
     if (play) audio.play().catch(function () {});
   }
 
@@ -139,10 +158,17 @@
       seek(next === undefined ? mine[0] : next);
     });
   });
-  // Click on a sentence: play from it.
+  // Click on a sentence: play from it; on a word (word mode): from that word.
   document.getElementById('texte').addEventListener('click', function (e) {
     var el = e.target.closest ? e.target.closest('.s') : null;
-    if (el && byId[el.id]) seek(byId[el.id].i, true);
+    if (!el || !byId[el.id]) return;
+    var s = byId[el.id], w = e.target.closest('.w');
+    var at = w ? s.words[+w.id.slice(-3)] : undefined;
+    if (at === undefined) return seek(s.i, true);
+    audio.currentTime = at;
+    show(s.i);
+    showWord(at);
+    audio.play().catch(function () {});
   });
 
   document.addEventListener('keydown', function (e) {

@@ -2,6 +2,7 @@
 // and prints what it observed as one JSON object; tests/test_web.py asserts on it.
 //   node tests/web/readalong.mjs plan.json
 // plan: {page, screenshot, phone_screenshot, seek_time, click_id, speaker_button, chapter}
+//   or, for a word-mode page, {page, words: {seek_time, click_id}}: only the word steps.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,24 @@ try {
              clickableNonButtons: document.querySelectorAll('[onclick], div[role=button]').length };
   });
 
+  if (plan.words) {
+    // Word mode: the word said at a time is marked; a click on a word plays from it.
+    const words = () => page.evaluate(() => ({
+      now: [...document.querySelectorAll('.w.now')].map((e) => e.id),
+      sentence: [...document.querySelectorAll('.s.current')].map((e) => e.id),
+      currentTime: document.getElementById('audio').currentTime,
+      underline: (() => { const e = document.querySelector('.w.now');
+        return e ? getComputedStyle(e).textDecorationLine : null; })(),
+    }));
+    await seek(plan.words.seek_time);
+    out.wordSeek = await words();
+    await page.click('#' + plan.words.click_id);
+    await page.waitForFunction(() => !document.getElementById('audio').seeking);
+    out.wordClick = await words();
+    await page.evaluate(() => document.getElementById('audio').pause());
+    throw Object.assign(new Error('done'), { done: true });
+  }
+
   await seek(plan.seek_time);
   out.seek = await state();
 
@@ -151,7 +170,7 @@ try {
   out.phone.state = await state();
   await page.screenshot({ path: plan.phone_screenshot });
 } catch (e) {
-  out.error = String(e && e.stack || e);
+  if (!e.done) out.error = String(e && e.stack || e);
 } finally {
   if (context) await context.close().catch(() => {});
   rmSync(profile, { recursive: true, force: true });
