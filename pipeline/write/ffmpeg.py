@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,13 @@ import numpy as np
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_version() -> str:
+    """What identifies the encoders (not the binary's path, which differs per checkout)."""
+    import imageio_ffmpeg
+    return imageio_ffmpeg.get_ffmpeg_version()
 
 
 def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> bytes:

@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from pipeline.atomic import write_bytes
-from pipeline.write.ffmpeg import ffmpeg_exe, run_ffmpeg
+from pipeline.write.ffmpeg import ffmpeg_version, run_ffmpeg
 
 BLOCK = 9216                 # lcm(1024, 576, 1152): whole frames of AAC and MP3 at any rate
 MARGIN = 4096                # silence a block keeps at each end (≥ an AAC window, the MP3 delay)
@@ -102,8 +102,8 @@ def spans(timeline) -> list[tuple[int, int]]:
 
 
 def _key(codec: Codec, rate: int, pcm: np.ndarray) -> str:
-    h = hashlib.sha256(repr((FORMAT, codec.name, codec.args, codec.delay, rate, ffmpeg_exe()))
-                       .encode())
+    h = hashlib.sha256(repr((FORMAT, codec.name, codec.args, codec.delay, rate,
+                             ffmpeg_version())).encode())
     h.update(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
     return h.hexdigest()
 
