@@ -139,11 +139,8 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store
     art = cover(debate)
     # The book's audio, block by block: only the blocks that changed are encoded (the M4B and
     # the EPUB share the AAC). Each writer mostly waits on ffmpeg: run them side by side.
+    aac, mp3 = encode_blocks(pcm, timeline, (AAC, MP3), audio_store)
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(2) as pool:
-        aac = pool.submit(encode_blocks, pcm, timeline, AAC, audio_store)
-        mp3 = pool.submit(encode_blocks, pcm, timeline, MP3, audio_store)
-        aac, mp3 = aac.result(), mp3.result()
     with ThreadPoolExecutor(3) as pool:
         jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", aac, timeline, debate, description, art),
                 pool.submit(write_mp3, out_dir / f"{stem}.mp3", mp3, timeline, debate, description, art),

@@ -134,7 +134,8 @@ def inputs(segment_module):
 def aac(inputs):
     from pipeline.write.splice import AAC, encode_blocks
     utterances, pcm, timeline = inputs
-    return encode_blocks(pcm, timeline, AAC)
+    [aac] = encode_blocks(pcm, timeline, [AAC])
+    return aac
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,7 @@ def test_blocks_are_whole_frames_with_silent_ends(book):
 @pytest.mark.parametrize("codec", [AAC, MP3], ids=["aac", "mp3"])
 def test_spliced_stream_is_the_blocks_decoded_alone(book, codec, tmp_path):
     pcm, timeline, _ = book
-    blocks = encode_blocks(pcm, timeline, codec)
+    [blocks] = encode_blocks(pcm, timeline, [codec])
     whole = _decode_frames(b"".join(blocks), codec, tmp_path / "whole")
     assert len(whole) == timeline.total == len(pcm)
     for i, ((a, b), frames) in enumerate(zip(spans(timeline), blocks)):
@@ -74,7 +74,8 @@ def test_a_click_stays_on_its_sample(codec, tmp_path):
     where = [MARGIN + 777, BLOCK + MARGIN + 5, 2 * BLOCK + BLOCK // 2]
     pcm[where] = 20000
     timeline = Timeline(OUTPUT_RATE, (), (), len(pcm), (), (0, BLOCK, 2 * BLOCK))
-    out = _decode_frames(b"".join(encode_blocks(pcm, timeline, codec)), codec, tmp_path / "c")
+    [blocks] = encode_blocks(pcm, timeline, [codec])
+    out = _decode_frames(b"".join(blocks), codec, tmp_path / "c")
     found = [a + int(np.argmax(np.abs(out[a:b]))) for a, b in spans(timeline)]
     assert found == where
 
@@ -91,16 +92,16 @@ def test_a_block_encodes_the_same_alone_or_in_a_batch(book):
 def test_only_changed_blocks_are_encoded_again(book, tmp_path, monkeypatch):
     pcm, timeline, _ = book
     store = tmp_path / "store"
-    first = encode_blocks(pcm, timeline, AAC, store)
+    [first] = encode_blocks(pcm, timeline, [AAC], store)
     encoded: list[int] = []
     real = splice._encode_batch
     monkeypatch.setattr(splice, "_encode_batch",
                         lambda blocks, *a: encoded.append(len(blocks)) or real(blocks, *a))
-    assert encode_blocks(pcm, timeline, AAC, store) == first and encoded == []
+    assert encode_blocks(pcm, timeline, [AAC], store) == [first] and encoded == []
     changed = pcm.copy()
     a, b = spans(timeline)[2]
     changed[a + MARGIN:b - MARGIN] //= 2           # one paragraph said more softly
-    again = encode_blocks(changed, timeline, AAC, store)
+    [again] = encode_blocks(changed, timeline, [AAC], store)
     assert encoded == [1]
     assert again[:2] == first[:2] and again[3:] == first[3:] and again[2] != first[2]
 
@@ -110,4 +111,4 @@ def test_a_misaligned_block_is_refused(book):
     pcm, timeline, _ = book
     shifted = replace(timeline, blocks=(0, timeline.blocks[1] + 1, *timeline.blocks[2:]))
     with pytest.raises(ValueError, match="whole number"):
-        encode_blocks(pcm, shifted, AAC)
+        encode_blocks(pcm, shifted, [AAC])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
-
 from typing import Sequence
 
 from pipeline.atomic import atomic_path
@@ -67,7 +66,7 @@ def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
 
 def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
-    """`aac`: the book's blocks encoded by splice.encode_blocks(…, AAC)."""
+    """`aac`: the book's blocks encoded by splice.encode_blocks with AAC."""
     import tempfile
     with tempfile.TemporaryDirectory() as tmp, atomic_path(path) as out:
         meta = Path(tmp) / "meta.txt"
@@ -84,7 +83,7 @@ def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Deba
 
 def write_mp3(path: Path, mp3: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
-    """MP3 (`mp3`: the blocks encoded by splice.encode_blocks(…, MP3)) with ID3v2.4 tags, cover
+    """MP3 (`mp3`: the blocks encoded by splice.encode_blocks with MP3) with ID3v2.4 tags, cover
     and chapters (CHAP + CTOC) written by mutagen before the file is moved into place."""
     from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1,
                              CTOCFlags)

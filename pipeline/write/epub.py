@@ -531,10 +531,9 @@ def _overlay(doc: _SectionDoc, chapter: Chapter, timeline: Timeline,
 def _section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
     """The chapter's AAC blocks in an .m4a of their own (a chapter is whole blocks)."""
     import tempfile
-    inside = [i for i, (a, b) in enumerate(spans(timeline))
-              if chapter.start <= a and b <= chapter.end]
-    covered = sum(b - a for a, b in (spans(timeline)[i] for i in inside))
-    if covered != chapter.end - chapter.start:
+    blocks = spans(timeline)
+    inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
+    if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
         raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
     with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
         out = Path(tmp) / f"audio.{AUDIO_EXT}"
@@ -726,7 +725,7 @@ def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], time
                cover_png: bytes | None = None) -> None:
     """Write the read-along EPUB 3 to `path`, atomically and deterministically.
 
-    `aac` is the whole book encoded block by block (splice.encode_blocks(…, AAC)); each Debate
+    `aac` is the whole book encoded block by block (splice.encode_blocks with AAC); each Debate
     section becomes one XHTML document with its chapter's audio and a SMIL whose clips are the
     timeline's, relative to that audio, in milliseconds."""
     write_bytes(path, build_epub(debate, utterances, timeline, aac, cast, cover_png))

@@ -101,11 +101,10 @@ def spans(timeline) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:] + [timeline.total]))
 
 
-def _key(codec: Codec, rate: int, pcm: np.ndarray) -> str:
-    h = hashlib.sha256(repr((FORMAT, codec.name, codec.args, codec.delay, rate,
-                             ffmpeg_version())).encode())
-    h.update(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
-    return h.hexdigest()
+def _key(codec: Codec, rate: int, content: str) -> str:
+    """Where a block's encoding is kept: its audio's digest, the codec and the encoder."""
+    return hashlib.sha256(repr((FORMAT, codec.name, codec.args, codec.delay, rate,
+                                ffmpeg_version(), content)).encode()).hexdigest()
 
 
 def _encode_batch(blocks: list[np.ndarray], codec: Codec, rate: int) -> list[bytes]:
@@ -132,32 +131,42 @@ def _encode_batch(blocks: list[np.ndarray], codec: Codec, rate: int) -> list[byt
     return out
 
 
-def encode_blocks(pcm: np.ndarray, timeline, codec: Codec, store: Path | None = None,
-                  workers: int | None = None) -> list[bytes]:
-    """Each block of the book encoded to exactly its own frames. With `store`, kept there by
-    content: a block whose audio did not change is never encoded again."""
+def encode_blocks(pcm: np.ndarray, timeline, codecs: Sequence[Codec],
+                  store: Path | None = None) -> list[list[bytes]]:
+    """Each block of the book encoded by each codec to exactly its own frames (a list per codec).
+    With `store`, kept there by content: a block whose audio did not change is never encoded
+    again."""
     import os
     rate = timeline.rate
     blocks = [pcm[a:b] for a, b in spans(timeline)]
     for (a, b), blk in zip(spans(timeline), blocks):
         if (b - a) % BLOCK or blk.size != b - a:
             raise ValueError(f"block {a}–{b} is not a whole number of {BLOCK}-sample frames")
-    keys = [_key(codec, rate, b) for b in blocks]
-    kept = [Path(store) / k[:2] / f"{k}.{codec.name}" if store else None for k in keys]
-    out: list[bytes | None] = [p.read_bytes() if p and p.exists() else None for p in kept]
-    todo = [i for i, o in enumerate(out) if o is None]
-    batches = [todo[j:j + BATCH] for j in range(0, len(todo), BATCH)]
-    with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
-        done = pool.map(lambda idx: _encode_batch([blocks[i] for i in idx], codec, rate), batches)
-        for idx, encoded in zip(batches, done):
+    # One digest per block, whatever the codecs.
+    contents = [hashlib.sha256(memoryview(np.ascontiguousarray(b, dtype="<i2")).cast("B"))
+                .hexdigest() for b in blocks]
+    out: list[list[bytes | None]] = []
+    kept: list[list[Path | None]] = []
+    batches = []
+    for c, codec in enumerate(codecs):
+        kept.append([Path(store) / k[:2] / f"{k}.{codec.name}" if store else None
+                     for k in (_key(codec, rate, d) for d in contents)])
+        out.append([p.read_bytes() if p and p.exists() else None for p in kept[c]])
+        todo = [i for i, o in enumerate(out[c]) if o is None]
+        batches += [(c, todo[j:j + BATCH]) for j in range(0, len(todo), BATCH)]
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        done = pool.map(lambda job: _encode_batch([blocks[i] for i in job[1]], codecs[job[0]],
+                                                  rate), batches)
+        for (c, idx), encoded in zip(batches, done):
             for i, data in zip(idx, encoded):
-                out[i] = data
-                if kept[i]:
-                    write_bytes(kept[i], data)
+                out[c][i] = data
+                if kept[c][i]:
+                    write_bytes(kept[c][i], data)
     return out  # type: ignore[return-value]
 
 
-def remux(frames: bytes, path: Path, args: Sequence[str] = (), extra_inputs: Sequence[str] = ()) -> None:
+def remux(frames: bytes, path: Path, args: Sequence[str] = (),
+          extra_inputs: Sequence[str] = ()) -> None:
     """Spliced ADTS frames into a container at `path` (a temp path: callers make it atomic),
     stream-copied: no re-encoding."""
     with tempfile.TemporaryDirectory(prefix="hemicycle-mux-") as tmp:
