@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from pipeline.model import NARRATOR, Debate, Heading, Item, Speech, Stage, Utterance
+from pipeline.model import (NARRATOR, AgendaItem, Debate, Heading, Item, Speech, Stage,
+                            Utterance)
 from pipeline.normalize import normalize, split_sentences
 
 
@@ -22,7 +23,15 @@ class Paragraph:
     speaker: str               # Speaker.key or NARRATOR
     text: str
     item: Item | None          # None for a section title
-    first: bool                # first paragraph of its item (where the speaker label goes)
+    first: bool                # first paragraph of its item
+    agenda: tuple[int, ...] = ()   # path of its agenda item in Debate.agenda()
+
+    @property
+    def labelled(self) -> bool:
+        """Where a speaker label is shown: the first paragraph of an intervention, not of one
+        resumed after a stage direction or an interjection (Speech.continues)."""
+        return (self.first and isinstance(self.item, Speech)
+                and not self.item.continues)
 
     @property
     def agenda_number(self) -> bool:
@@ -34,14 +43,32 @@ class Paragraph:
         return f"s{self.section:02d}-t{self.turn:04d}-p{self.index:05d}-u{n:02d}"
 
 
+def agenda_paths(debate: Debate) -> dict[tuple[int, int | None], tuple[int, ...]]:
+    """(section, index of the heading that opens it, None for the section) → the agenda item's
+    path: (section, child, grandchild…) in Debate.agenda()."""
+    out: dict[tuple[int, int | None], tuple[int, ...]] = {}
+
+    def walk(node: AgendaItem, path: tuple[int, ...]) -> None:
+        out[(node.section, node.heading)] = path
+        for n, child in enumerate(node.children):
+            walk(child, (*path, n))
+
+    for s, node in enumerate(debate.agenda()):
+        walk(node, (s,))
+    return out
+
+
 def paragraphs(debate: Debate) -> Iterator[Paragraph]:
     turn = 0
     index = 0
+    paths = agenda_paths(debate)
     for s, section in enumerate(debate.sections):
-        yield Paragraph(s, 0, index, "title", NARRATOR, section.title, None, True)
+        path = paths[(s, None)]
+        yield Paragraph(s, 0, index, "title", NARRATOR, section.title, None, True, path)
         index += 1
-        for item in section.items:
+        for h, item in enumerate(section.items):
             turn += 1
+            path = paths.get((s, h), path)      # a heading opens its agenda item
             if isinstance(item, Speech):
                 texts = [(t, "speech", item.speaker.key) for t in item.paragraphs]
             elif isinstance(item, Stage):
@@ -50,7 +77,7 @@ def paragraphs(debate: Debate) -> Iterator[Paragraph]:
                 assert isinstance(item, Heading)
                 texts = [(item.text, "heading", NARRATOR)]
             for k, (text, kind, speaker) in enumerate(texts):
-                yield Paragraph(s, turn, index, kind, speaker, text, item, k == 0)
+                yield Paragraph(s, turn, index, kind, speaker, text, item, k == 0, path)
                 index += 1
 
 
@@ -61,15 +88,16 @@ def is_speakable(p: Paragraph, spoken: str) -> bool:
     return any(ch.isalnum() for ch in spoken)
 
 
-def segment(debate: Debate) -> list[Utterance]:
+def segment(debate: Debate, lexicon: dict[str, str] | None = None) -> list[Utterance]:
     """Utterances in reading order; ids come from Paragraph.sentence_id, so the EPUB writer
-    finds each sentence's id by splitting the paragraph the same way."""
+    finds each sentence's id by splitting the paragraph the same way. `lexicon`: the user's
+    pronunciations (config.load_lexicon), passed to the normalizer."""
     out: list[Utterance] = []
     for p in paragraphs(debate):
         for n, sentence in enumerate(split_sentences(p.text)):
-            spoken = normalize(sentence).strip()
+            spoken = normalize(sentence, lexicon).strip()
             if is_speakable(p, spoken):
                 out.append(Utterance(id=p.sentence_id(n), section=p.section, kind=p.kind,
                                      speaker=p.speaker, text=sentence, spoken=spoken,
-                                     turn=p.turn, paragraph=p.index))
+                                     turn=p.turn, paragraph=p.index, agenda=p.agenda))
     return out
