@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
-RULES = tomllib.loads((files("pipeline.parse") / "rules.toml").read_text("utf-8"))
+from pipeline.config import load_rules
+
+RULES = load_rules(Path(str(files("pipeline.parse") / "rules.toml")))   # validated: InputError
 
 # Matching is done on a copy of each line of the same length where no-break spaces are spaces
 # and apostrophes are straight: indices found in the copy slice the original.
@@ -58,7 +61,7 @@ _FEM = re.compile(r"\b(" + _alt(FEMININE) + r")\b")
 def norm_role(role: str) -> str:
     """Comparable form of a role: lower case, straight apostrophes, masculine heads."""
     r = matchable(role).lower().strip().rstrip(".").strip()
-    r = re.sub(r"\s+", " ", r)
+    r = _WS.sub(" ", r)
     return _FEM.sub(lambda m: FEMININE[m.group(1)], r)
 
 
@@ -96,8 +99,36 @@ class Label:
     role: str | None = None        # as printed (persons) or the role phrase (role-only labels)
 
 
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
 def parse_label(line: str) -> Label | None:
-    """The speaker label that opens ``line``, or None when the line is not a turn."""
+    """The speaker label that opens ``line``, or None when the line is not a turn. Labels with
+    zero-width characters or decomposed accents are matched on their NFC form without them;
+    the label's text stays as printed."""
+    if _ZERO_WIDTH.search(line[:400]) or not unicodedata.is_normalized("NFC", line[:400]):
+        return _parse_clean(line)
+    return _parse_label(line)
+
+
+def _parse_clean(line: str) -> Label | None:
+    clean = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", line))
+    lab = _parse_label(clean)
+    if lab is None:
+        return None
+    # the shortest prefix of the printed line that cleans to the label's text
+    end = len(clean) - len(lab.rest) if lab.rest else len(clean)
+    while end > 0 and clean[end - 1].isspace() and lab.rest:
+        end -= 1
+    k = 0
+    while k < len(line) and len(unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", line[:k]))) < end:
+        k += 1
+    while k < len(line) and unicodedata.combining(line[k]) or k < len(line) and _ZERO_WIDTH.match(line[k]):
+        k += 1
+    return Label(_squeeze(line[:k]), line[k:].strip(), lab.kind, lab.civility, lab.names, lab.role)
+
+
+def _parse_label(line: str) -> Label | None:
     m_line = matchable(line)
     if not m_line or m_line[0] not in "MUPDQNCSTLEG":
         return None
@@ -144,9 +175,15 @@ def parse_label(line: str) -> Label | None:
     return None
 
 
+_WS = re.compile(r"\s+")
+
+
+def _squeeze(t: str) -> str:
+    """Runs of spaces (no-break ones included) → one space."""
+    return _WS.sub(" ", t.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+
+
 def _label(line: str, end: int, kind: str, civ, names=(), role=None) -> Label:
-    text = re.sub(r"\s+", " ", line[:end].replace("\u00a0", " ").replace("\u202f", " ")).strip()
-    return Label(text, line[end:].strip(), kind, civ,
-                 tuple(re.sub(r"\s+", " ", n.replace("\u00a0", " ").replace("\u202f", " ")).strip()
-                       for n in names),
-                 re.sub(r"\s+", " ", role.replace("\u00a0", " ")).strip() if role else None)
+    return Label(_squeeze(line[:end]), line[end:].strip(), kind, civ,
+                 tuple(_squeeze(n) for n in names), _WS.sub(" ", role.replace("\u00a0", " ")).strip()
+                 if role else None)

@@ -1,18 +1,20 @@
-"""ParlaMint TEI (ParlaMint-FR): <u who ana>, <seg>, <note>, <kinesic>, <vocal>, <incident>, <head>
-→ the same Debate model as the plain-text parser."""
+"""ParlaMint TEI (ParlaMint-FR): <u who ana>, <seg>, <note>, <kinesic>, <vocal>, <incident>,
+<head>, nested <div> → the same Debate model as the plain-text parser. Every text node of the
+body reaches the Debate: text directly in <u>, <p>, <div> or after </seg> included."""
 from __future__ import annotations
 
 import re
-
-from lxml import etree
+import warnings
 
 from pipeline.model import Debate, Heading, InputError, Section, Speaker, Speech, Stage
 from pipeline.parse.labels import parse_label
-from pipeline.parse.text import Continuation, find_chamber, find_date, split_inline
+from pipeline.parse.lines import split_inline
+from pipeline.parse.meta import fallback_title, find_chamber, find_date
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _STAGE_TAGS = {"note", "kinesic", "vocal", "incident", "gap", "event"}
+_SPACE = re.compile(r"\s+")
 
 
 def _local(tag) -> str:
@@ -20,7 +22,7 @@ def _local(tag) -> str:
 
 
 def _text(el) -> str:
-    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+    return _SPACE.sub(" ", "".join(el.itertext())).strip()
 
 
 def _stage_text(el) -> str:
@@ -45,37 +47,19 @@ class _Persons:
             sur = " ".join(_text(s) for s in pn.findall(f"{TEI}surname"))
             name = " ".join(x for x in (fore, sur) if x) or _text(pn)
             sex = p.find(f"{TEI}sex")
-            sexv = (sex.get("value") if sex is not None else "") or ""
-            civ = "Mme" if sexv.upper().startswith("F") else "M." if sexv.upper().startswith("M") else None
-            self.people[pid] = (name, civ)
+            sexv = ((sex.get("value") if sex is not None else "") or "").upper()
+            self.people[pid] = (name, "female" if sexv.startswith("F") else
+                                "male" if sexv.startswith("M") else None)
 
     def get(self, who: str | None):
-        if not who:
-            return None, None
-        return self.people.get(who.lstrip("#").split()[0], (None, None))
+        pid = who.lstrip("#").split()[0] if who and who.strip("# ") else None
+        name, sex = self.people.get(pid, (None, None)) if pid else (None, None)
+        return pid, name, sex
 
 
-def parse_tei(text: str, source: str = "<text>") -> Debate:
-    try:
-        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False,
-                                                                         no_network=True,
-                                                                         huge_tree=True))
-    except etree.XMLSyntaxError as e:
-        raise InputError(f"{source}: invalid XML ({e.msg})") from None
-    if _local(root.tag) == "teiCorpus":
-        tei = root.find(f".//{TEI}TEI")
-        if tei is None:
-            raise InputError(f"{source}: TEI corpus without any TEI document")
-        persons_root, root = root, tei
-    else:
-        persons_root = root
-    if root.tag != f"{TEI}TEI":
-        raise InputError(f"{source}: XML but not a TEI document")
-    persons = _Persons(persons_root)
-
+def _metadata(root, body):
     header = root.find(f"{TEI}teiHeader")
-    title = None
-    date = None
+    title = date = None
     if header is not None:
         for t in header.iter(f"{TEI}title"):
             if t.get("type") in (None, "main") and _text(t):
@@ -86,65 +70,113 @@ def parse_tei(text: str, source: str = "<text>") -> Debate:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", w[:10]):
                 date = w[:10]
                 break
-    body = root.find(f".//{TEI}body")
-    if body is None:
-        raise InputError(f"{source}: TEI document without a <body>")
     body_text = _text(body)
     date = date or find_date(body_text)
     chamber = find_chamber(body_text)
     if header is not None:
         h = _text(header)
-        if re.search(r"(?i)\bsénat\b", h) and not re.search(r"(?i)assemblée nationale", h):
-            chamber = "Sénat"
-        elif re.search(r"(?i)assemblée nationale", h):
+        if re.search(r"(?i)assemblée nationale", h):
             chamber = "Assemblée nationale"
+        elif re.search(r"(?i)\bsénat\b", h):
+            chamber = "Sénat"
+    return title, date, chamber
 
-    sections: list[Section] = []
+
+def parse_tei_root(root, source: str = "<text>") -> Debate:
+    if _local(root.tag) == "teiCorpus":
+        tei = root.find(f".//{TEI}TEI")
+        if tei is None:
+            raise InputError(f"{source}: TEI corpus without any TEI document")
+        persons_root, root = root, tei
+    else:
+        persons_root = root
+    persons = _Persons(persons_root)
+    body = root.find(f".//{TEI}body")
+    if body is None:
+        raise InputError(f"{source}: TEI document without a <body>")
+    if not _text(body) and not len(body):
+        raise InputError(f"{source}: TEI document with an empty <body>: nothing to read")
+    title, date, chamber = _metadata(root, body)
+
     state = {"roles": {}, "label": None}
 
-    def walk_div(div, items: list):
+    def loose(t: str | None, items: list):
+        t = _SPACE.sub(" ", t or "").strip()
+        if t:
+            items.append(Stage(t))
+
+    def walk_div(div, items: list, depth: int):
+        loose(div.text, items)
+        first_head = True
         for el in div:
             tag = _local(el.tag)
             if tag == "head":
-                items.append(Heading(_text(el)))
+                items.append(Heading(_text(el), level=depth + 1 if first_head and depth else None))
+                first_head = False
             elif tag == "div":
-                walk_div(el, items)
+                walk_div(el, items, depth + 1)
             elif tag == "u":
                 items.extend(_utterance(el, persons, state))
-            elif tag == "note" and (el.get("type") == "speaker"):
-                state["label"] = _text(el)
+            elif tag == "note" and el.get("type") == "speaker":
+                if state["label"]:                 # a label no <u> took: keep its words
+                    items.append(Stage(state["label"]))
+                state["label"] = _text(el) or None
             elif tag in _STAGE_TAGS:
                 s = _stage_text(el)
                 if s:
                     items.append(Stage(s))
-            elif tag in ("p", "ab"):
-                t = _text(el)
-                if t:
-                    items.append(Stage(t))
+            else:                                  # p, ab and anything else: narration
+                loose(_text(el), items)
+            loose(el.tail, items)
 
-    divs = [d for d in body if _local(d.tag) == "div"] or [body]
+    sections: list[Section] = []
+    loose_items: list = []
+    loose(body.text, loose_items)
+    divs = []
+    for el in body:
+        if _local(el.tag) == "div":
+            divs.append(el)
+        else:                                      # text outside any div: a section of its own
+            tmp = etree_wrap(el)
+            walk_div(tmp, loose_items, 0)
+        if el.tail and el.tail.strip():
+            loose(el.tail, loose_items)
+    if loose_items:
+        sections.append(Section(title or "Texte", tuple(loose_items)))
     for div in divs:
         items: list = []
-        walk_div(div, items)
+        walk_div(div, items, 0)
         stitle = None
         if items and isinstance(items[0], Heading):
             stitle = items.pop(0).text
-        sections.append(Section(stitle or (title if not sections else f"Partie {len(sections) + 1}"),
-                                tuple(items)))
+        sections.append(Section(stitle or (title if not sections else f"Partie {len(sections) + 1}")
+                                or "Texte", tuple(items)))
+    if state["label"]:                             # a last label no <u> took
+        last = sections.pop() if sections else Section(title or "Texte", ())
+        sections.append(Section(last.title, last.items + (Stage(state["label"]),)))
     if not any(isinstance(i, Speech) for s in sections for i in s.items):
-        import warnings
         from pipeline.parse.text import ParseWarning
         warnings.warn(ParseWarning(f"{source}: no utterance found: the text is read as narration"),
                       stacklevel=3)
-    debate_title = title or (sections[0].title if sections else "Débat")
+    debate_title = title or next((s.title for s in sections), None) or fallback_title(chamber, date, source)
     return Debate(debate_title, date, chamber, tuple(sections))
 
 
+def etree_wrap(el):
+    """A stand-in div holding one stray element of the body (its tail is the caller's)."""
+    from lxml import etree
+    div = etree.Element(f"{TEI}div")
+    copy = etree.fromstring(etree.tostring(el, with_tail=False))
+    div.append(copy)
+    return div
+
+
 def _utterance(u, persons: _Persons, state) -> list:
-    name, civ = persons.get(u.get("who"))
+    pid, name, sex = persons.get(u.get("who"))
     ana = u.get("ana") or ""
-    printed = state.pop("label", None) if "label" in state else None
+    printed = state["label"]
     state["label"] = None
+    civ = {"female": "Mme", "male": "M."}.get(sex)
     role = None
     lab = parse_label(printed) if printed else None
     if lab is not None:
@@ -154,17 +186,18 @@ def _utterance(u, persons: _Persons, state) -> list:
             role = lab.role
         elif lab.kind == "role":
             role = state["roles"].get(name) or lab.role
-    if "#chair" in ana:
+    chair = "#chair" in ana
+    if chair:
         role = role if role and "président" in role else ("présidente" if civ == "Mme" else "président")
         label = printed or ("Mme la présidente." if civ == "Mme" else "M. le président.")
     else:
-        label = printed or (f"{civ} {name}." if civ and name else f"{name or u.get('who') or 'Orateur'}.")
+        label = printed or (f"{civ} {name}." if civ and name else f"{name or pid or 'Orateur'}.")
     if name:
         if role:
             state["roles"][name] = role
         else:
             role = state["roles"].get(name)
-    speaker = Speaker(label, civ, name, role)
+    speaker = Speaker(label, civ, name, role, pid, chair, sex)
 
     out: list = []
     paras: list[str] = []
@@ -173,44 +206,45 @@ def _utterance(u, persons: _Persons, state) -> list:
     def flush(force=False):
         nonlocal paras, started
         if paras or (force and not started):
-            out.append((Continuation if started else Speech)(speaker, tuple(paras)))
+            out.append(Speech(speaker, tuple(paras), continues=started))
             started = True
         paras = []
 
-    def add_text(t: str):
-        t = re.sub(r"\s+", " ", t).strip()
+    def stage(s: str):
+        if s:
+            flush(force=True)
+            out.append(Stage(s))
+
+    def add_text(t: str | None):
+        t = _SPACE.sub(" ", t or "").strip()
         if not t:
             return
         for kind, piece in split_inline(t):
             if kind == "s":
-                flush(force=True)
-                out.append(Stage(piece))
+                stage(piece)
             else:
                 paras.append(piece)
 
+    def paragraph(el):
+        """A <seg> or <p>: one paragraph, cut by the stage directions inside it."""
+        buf = el.text or ""
+        for child in el:
+            if _local(child.tag) in _STAGE_TAGS:
+                add_text(buf)
+                buf = ""
+                stage(_stage_text(child))
+            else:
+                buf += "".join(child.itertext())
+            buf += child.tail or ""
+        add_text(buf)
+
+    add_text(u.text)
     for el in u:
         tag = _local(el.tag)
-        if tag == "seg":
-            buf = el.text or ""
-            for child in el:
-                if _local(child.tag) in _STAGE_TAGS:
-                    if buf.strip():
-                        add_text(buf)
-                        buf = ""
-                    s = _stage_text(child)
-                    if s:
-                        # the turn goes on after the stage direction
-                        flush(force=True)
-                        out.append(Stage(s))
-                else:
-                    buf += "".join(child.itertext())
-                buf += child.tail or ""
-            add_text(buf)
-        elif tag in _STAGE_TAGS:
-            s = _stage_text(el)
-            if s:
-                flush(force=True)
-                out.append(Stage(s))
+        if tag in _STAGE_TAGS:
+            stage(_stage_text(el))
+        else:
+            paragraph(el)
+        add_text(el.tail)
     flush(force=True)
     return out
-
