@@ -1,39 +1,33 @@
-"""Casting: a Voice for every speaker of a debate, and the narrator.
+"""Casting: a Voice for every speaker of a debate, and the narrator. Plain data in and out: the
+CLI and the build load the catalog and the records (pipeline.config) and save the new records.
 
-- Gender from civility; the chair (whoever holds it) one dedicated voice, the narrator another.
+- Gender from civility. The chair has one voice per gender, the same for every holder (the
+  chair stays recognisable; "Mme la présidente" is never read by a man's voice); the narrator
+  another; no speaker of the sitting shares theirs.
 - Distinct renderings for distinct speakers while the pool allows: first every installed voice
   of the right gender, then the catalog's variants (rate × pitch) of each.
-- Persistent: assignments live in a cast file (voices/cast.toml), keyed by the speaker's
-  normalized name, one table per engine family; a later debate reuses them, and entries a user
-  writes there (marked `user = true`, or any entry with a hand-set `voice`) always win.
+- Persistent: assignments are recorded, keyed by the speaker's normalized name, one table per
+  engine family; a later debate reuses them, and entries a user marks `user = true` always win.
 """
 from __future__ import annotations
 
-import tomllib
 import unicodedata
-from pathlib import Path
 
-from pipeline.atomic import write_text
+from pipeline.config import family, format_ref, parse_ref
+from pipeline.french import fold
 from pipeline.model import NARRATOR, Debate, Speech, Voice
-from pipeline.voices import InstalledVoice, load_catalog
+from pipeline.voices import InstalledVoice
 
+# Record names of the chair's voices, by the chair's gender (None: no civility printed).
 CHAIR = "__chair__"
+CHAIR_RECORDS = {"male": CHAIR, None: CHAIR, "female": "__chair_female__"}
 
 
 def normalize_name(key: str) -> str:
     """"Loïc  Hervé" and "loic herve" are one person."""
     s = unicodedata.normalize("NFKD", key)
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    return " ".join(s.replace("’", "'").split())
-
-
-def family(engine: str) -> str:
-    return "piper" if engine == "piper" else "offline"
-
-
-def parse_ref(ref: str) -> tuple[str, str, int | None]:
-    parts = ref.split(":")
-    return parts[0], parts[1], int(parts[2]) if len(parts) > 2 else None
+    return " ".join(fold(s).split())
 
 
 def find(pool: list[InstalledVoice], ref: str) -> InstalledVoice | None:
@@ -44,76 +38,78 @@ def find(pool: list[InstalledVoice], ref: str) -> InstalledVoice | None:
     return None
 
 
-def load_cast(path: Path | None) -> dict:
-    if path and Path(path).exists():
-        return tomllib.loads(Path(path).read_text("utf-8"))
-    return {}
-
-
-def save_cast(path: Path, data: dict) -> None:
-    import tomli_w
-    text = ("# Voice of each speaker, by engine family; written by `pipeline build`/`cast`.\n"
-            "# Edit an entry (voice = \"engine:voice[:speaker]\", length_scale, pitch) and set\n"
-            "# user = true: it then always wins.\n\n" + tomli_w.dumps(data))
-    write_text(path, text)
-
-
 def _entry_voice(entry: dict, pool: list[InstalledVoice]) -> Voice | None:
-    iv = find(pool, entry.get("voice", ""))
+    iv = find(pool, entry["voice"])
     if iv is None:
         return None
     return iv.as_voice(length_scale=float(entry.get("length_scale", 1.0)),
                        pitch=float(entry.get("pitch", 1.0)))
 
 
-def _entry(voice: Voice, user: bool = False) -> dict:
-    ref = ":".join([voice.engine, voice.voice] + ([str(voice.speaker_id)]
-                                                  if voice.speaker_id is not None else []))
-    e = {"voice": ref, "length_scale": voice.length_scale, "pitch": voice.pitch}
-    if user:
-        e["user"] = True
-    return e
+def _entry(voice: Voice) -> dict:
+    return {"voice": format_ref(voice.engine, voice.voice, voice.speaker_id),
+            "length_scale": voice.length_scale, "pitch": voice.pitch}
 
 
-def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = None,
-         voices_dir: Path | None = None, save: bool = True) -> dict[str, Voice]:
-    """Voice of every speaker key of the debate, plus NARRATOR. Records new assignments."""
+def missing_user_voices(debate: Debate, pool: list[InstalledVoice], recorded: dict) -> list[str]:
+    """One line for each voice a user chose (`user = true`) for this debate that is not
+    installed: that speaker is read by another voice."""
+    if not pool:
+        return []
+    table = recorded.get(family(pool[0].engine), {})
+    names = {normalize_name(k): k for k in debate.speakers()} | {NARRATOR: "narrateur"}
+    names |= {r: "présidence" for r in CHAIR_RECORDS.values()}
+    return [f"{who}: the voice you chose ({table[n]['voice']}) is not installed: another is used"
+            for n, who in names.items()
+            if table.get(n, {}).get("user") and find(pool, table[n]["voice"]) is None]
+
+
+def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
+         recorded: dict) -> tuple[dict[str, Voice], dict]:
+    """Voice of every speaker key of the debate, plus NARRATOR; and the new records
+    ({family: {name: entry}}) for speakers the records did not know."""
     if not pool:
         raise ValueError("no voice installed")
-    catalog = load_catalog(voices_dir)
-    variants = [(float(v["length_scale"]), float(v["pitch"])) for v in catalog.get("variants", [])] \
-        or [(1.0, 1.0)]
+    variants = [(float(v.get("length_scale", 1.0)), float(v.get("pitch", 1.0)))
+                for v in catalog.get("variants", [])] or [(1.0, 1.0)]
     fam = family(pool[0].engine)
-    stored = load_cast(cast_file)
-    table: dict = stored.setdefault(fam, {})
+    table: dict = dict(recorded.get(fam, {}))
+    new: dict = {}
 
-    def chosen(ref_list: list[str], gender: str | None) -> InstalledVoice:
-        for ref in ref_list:
-            iv = find(pool, ref)
-            if iv and (gender is None or iv.gender == gender):
-                return iv
-        matching = [v for v in pool if gender is None or v.gender == gender]
-        return (matching or pool)[0]
+    def record(name: str, v: Voice) -> None:
+        table[name] = new[name] = _entry(v)
 
-    def fixed(name: str, refs: list[str], gender: str | None) -> Voice:
+    def fixed(name: str, refs: list[str], gender: str | None, avoid: set) -> Voice:
+        """A role's voice: the recorded one, else the first candidate of `refs` (of `gender`),
+        else any voice of that gender; never a rendering in `avoid`."""
         e = table.get(name)
         v = _entry_voice(e, pool) if e else None
-        if v is None:
-            v = chosen(refs, gender).as_voice()
-            table[name] = _entry(v)
+        if v is not None and v.rendering not in avoid:
+            return v
+        found = [find(pool, r) for r in refs]
+        ivs = [iv for iv in found if iv and (gender is None or iv.gender == gender)]
+        ivs += [iv for iv in pool if gender is None or iv.gender == gender] + list(pool)
+        v = next((o for ls, p in variants for iv in ivs
+                  for o in [iv.as_voice(length_scale=ls, pitch=p)] if o.rendering not in avoid),
+                 ivs[0].as_voice())
+        if e is None:
+            record(name, v)
         return v
 
     roles = catalog.get("roles", {})
-    result: dict[str, Voice] = {NARRATOR: fixed(NARRATOR, roles.get("narrator", []), None)}
+    chair_refs = roles.get("chair", {})
+    result: dict[str, Voice] = {NARRATOR: fixed(NARRATOR, roles.get("narrator", []), None, set())}
     speakers = debate.speakers()
     chair_keys = [k for k, s in speakers.items() if s.is_chair]
-    chair_gender = speakers[chair_keys[0]].gender if chair_keys else None
-    chair_voice = fixed(CHAIR if chair_gender != "female" else CHAIR + "f",
-                        roles.get("chair", []), chair_gender)
+    chairs: dict[str | None, Voice] = {}       # chair voice by the holder's gender
     for k in chair_keys:
-        result[k] = chair_voice
-    reserved = {result[NARRATOR].rendering, chair_voice.rendering}
-    reserved_voices = {(v.engine, v.voice, v.speaker_id) for v in (result[NARRATOR], chair_voice)}
+        g = speakers[k].gender if speakers[k].gender in ("male", "female") else None
+        if g not in chairs:
+            taken = {result[NARRATOR].rendering} | {v.rendering for v in chairs.values()}
+            chairs[g] = fixed(CHAIR_RECORDS[g], chair_refs.get(g or "male", []), g, taken)
+        result[k] = chairs[g]
+    reserved = {result[NARRATOR].rendering} | {v.rendering for v in chairs.values()}
+    reserved_voices = {(v.engine, v.voice, v.speaker_id) for v in (result[NARRATOR], *chairs.values())}
 
     # Every rendering the pool can give, best first: plain voices (not the narrator's or the
     # chair's), then their variants, then variants of the reserved voices.
@@ -133,13 +129,11 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
     used_here: dict[tuple, int] = {}
     used_anywhere: dict[tuple, int] = {}
     for e in table.values():
-        if "voice" in e:
-            r = (*parse_ref(e["voice"]), float(e.get("length_scale", 1.0)), float(e.get("pitch", 1.0)))
-            used_anywhere[r] = used_anywhere.get(r, 0) + 1
+        r = (*parse_ref(e["voice"]), float(e.get("length_scale", 1.0)), float(e.get("pitch", 1.0)))
+        used_anywhere[r] = used_anywhere.get(r, 0) + 1
 
     def rkey(v: Voice) -> tuple:
-        return (v.engine, v.voice, v.speaker_id if v.speaker_id is not None else None,
-                v.length_scale, v.pitch)
+        return (v.engine, v.voice, v.speaker_id, v.length_scale, v.pitch)
 
     # Speakers with a recorded voice first, so that newcomers take what is left: a speaker keeps
     # their voice from debate to debate.
@@ -157,8 +151,13 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
             v = min(options, key=lambda o: (used_here.get(o.rendering, 0), tier[o.rendering],
                                             used_anywhere.get(rkey(o), 0), options.index(o)))
             if e is None:
-                table[name] = _entry(v)
+                record(name, v)
                 used_anywhere[rkey(v)] = used_anywhere.get(rkey(v), 0) + 1
+        elif not e.get("user") and v.rendering in reserved:
+            # Recorded with the voice this sitting's chair has (a woman chairs): the least used
+            # rendering here instead, for this debate only.
+            v = min(options, key=lambda o: (used_here.get(o.rendering, 0), tier[o.rendering],
+                                            options.index(o)))
         elif not e.get("user") and used_here.get(v.rendering) and any(
                 not used_here.get(o.rendering) for o in options):
             # A recorded voice already taken in this debate while a free one exists: use the
@@ -169,9 +168,7 @@ def cast(debate: Debate, pool: list[InstalledVoice], cast_file: Path | None = No
 
     result = {k: result[k] for k in [NARRATOR, *chair_keys, *speakers] if k in result}
     _separate_neighbours(debate, result, renderings)
-    if save and cast_file is not None:
-        save_cast(cast_file, stored)
-    return result
+    return result, ({fam: new} if new else {})
 
 
 def _separate_neighbours(debate: Debate, result: dict[str, Voice], renderings) -> None:
@@ -197,14 +194,29 @@ def _separate_neighbours(debate: Debate, result: dict[str, Voice], renderings) -
                                                             options.index(o)))
 
 
+def cast_json(debate: Debate, voices: dict[str, Voice]) -> dict[str, dict]:
+    """`cast --json`: every speaker as `parse --json` names them (the resolved name, else the
+    label exactly as printed), with the whole rendering and the entry's role."""
+    def entry(v: Voice, role: str) -> dict:
+        return {**v.to_json(), "length_scale": v.length_scale, "pitch": v.pitch, "role": role}
+
+    out = {NARRATOR: entry(voices[NARRATOR], "narrator")}
+    for s in (i.speaker for sec in debate.sections for i in sec.items if isinstance(i, Speech)):
+        name = s.name or s.label
+        if name not in out:
+            out[name] = entry(voices[s.key], "chair" if s.is_chair else "speaker")
+    return out
+
+
 def cast_table(debate: Debate, voices: dict[str, Voice]) -> list[tuple[str, str, str, str]]:
     """Rows (speaker, gender, voice, variant) for the human-readable cast."""
     rows = []
+    speakers = debate.speakers()
     for k, v in voices.items():
-        sp = debate.speakers().get(k)
-        ref = v.voice + (f":{v.speaker_id}" if v.speaker_id is not None else "")
+        sp = speakers.get(k)
         variant = "" if (v.length_scale, v.pitch) == (1.0, 1.0) else \
             f"rate ×{1 / v.length_scale:.2f}, pitch ×{v.pitch:.2f}"
-        rows.append((("narrateur" if k == NARRATOR else k), (sp.gender if sp else None) or "-",
-                     f"{v.engine}:{ref}", variant))
+        who = "narrateur" if k == NARRATOR else f"{k} (présidence)" if sp and sp.is_chair else k
+        rows.append((who, (sp.gender if sp else v.gender) or "-",
+                     format_ref(v.engine, v.voice, v.speaker_id), variant))
     return rows

@@ -1,26 +1,24 @@
 """The voice pool: what the catalog knows, what is installed, and `voices fetch`.
 
-Piper voices are `<name>.onnx` + `<name>.onnx.json` in a voices folder; the offline engine's
-voices are Debian's mbrola-frN databases (spoken through espeak-ng) and pico2wave.
+Piper voices are `<name>.onnx` + `<name>.onnx.json` in a voices folder (by default the user's
+data folder, ~/.local/share/hemicycle/voices; see pipeline.config); the offline engine's voices
+are Debian's mbrola-frN databases (spoken through espeak-ng) and pico2wave.
 """
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.config import format_ref, load_catalog
 from pipeline.model import InputError, Voice
 
-PROJECT_VOICES = Path(__file__).resolve().parent.parent / "voices"
-CATALOG = "catalog.toml"
-MEASURED = "measured.toml"   # genders measured by pipeline.gender
+MEASURED = "measured.toml"   # genders measured by pipeline.voice_pitch
 MBROLA_DIRS = (Path("/usr/share/mbrola"), Path("/usr/lib/mbrola"))
-FETCH = ("fr_FR-siwis-medium", "fr_FR-upmc-medium", "fr_FR-tom-medium", "fr_FR-gilles-low",
-         "fr_FR-mls-medium", "fr_FR-siwis-low", "fr_FR-mls_1840-low")
+INSTALL_SCRIPT = Path(__file__).resolve().parent.parent / "tools" / "install-system-deps.sh"
 
 
 @dataclass(frozen=True)
@@ -38,32 +36,8 @@ class InstalledVoice:
 
     @property
     def ref(self) -> str:
-        """"engine:voice[:speaker]", the form used in catalog roles and cast.toml."""
-        return ":".join([self.engine, self.voice] + ([str(self.speaker_id)]
-                                                        if self.speaker_id is not None else []))
-
-
-def _merge(into: dict, extra: dict) -> None:
-    for name, value in extra.items():
-        if isinstance(value, dict) and isinstance(into.get(name), dict):
-            _merge(into[name], value)
-        else:
-            into[name] = value
-
-
-def load_catalog(voices_dir: Path | None = None) -> dict:
-    """The project catalog, then what a voices folder adds: its own catalog.toml, and the
-    genders measured there (measured.toml, written by `voices measure`)."""
-    catalog = tomllib.loads((PROJECT_VOICES / CATALOG).read_text("utf-8"))
-    folders = [PROJECT_VOICES] + ([Path(voices_dir)] if voices_dir is not None else [])
-    seen = {(PROJECT_VOICES / CATALOG).resolve()}
-    for folder in folders:
-        for name in (CATALOG, MEASURED):
-            f = (folder / name).resolve()
-            if f not in seen and f.exists():
-                seen.add(f)
-                _merge(catalog, tomllib.loads(f.read_text("utf-8")))
-    return catalog
+        """"engine:voice[:speaker]", the form used in catalog roles and cast records."""
+        return format_ref(self.engine, self.voice, self.speaker_id)
 
 
 def piper_models(voices_dir: Path) -> list[Path]:
@@ -91,7 +65,10 @@ def pico_installed() -> bool:
 
 @lru_cache(maxsize=64)
 def _piper_config(path: Path) -> dict:
-    return json.loads(Path(f"{path}.json").read_text("utf-8"))
+    try:
+        return json.loads(Path(f"{path}.json").read_text("utf-8"))
+    except (ValueError, OSError) as e:
+        raise InputError(f"{path}.json: not a Piper voice config ({e})") from None
 
 
 def installed(voices_dir: Path, engine: str | None = None) -> list[InstalledVoice]:
@@ -120,14 +97,27 @@ def installed(voices_dir: Path, engine: str | None = None) -> list[InstalledVoic
     return out
 
 
-def fetch(voices_dir: Path, names: tuple[str, ...] = FETCH) -> list[str]:
-    """Download missing French Piper voices with piper's own downloader. Each voice is fetched
-    into a temporary folder and moved in only when complete: never a partial file in voices/."""
+def pool_for(voices_dir: Path, engine: str | None) -> list[InstalledVoice]:
+    """The installed voices a build casts from; InputError naming the ways to get one."""
+    pool = installed(voices_dir, engine)
+    if not pool:
+        raise InputError(f"no voice installed for engine {engine or 'piper/offline'}: run "
+                         "`make voices` (Piper voices, needs the internet) or install the offline "
+                         "engine (Debian: espeak-ng mbrola-fr1…fr7 libttspico-utils)")
+    return pool
+
+
+def fetch(voices_dir: Path, names: list[str] | None = None) -> list[str]:
+    """Download missing French Piper voices (by default every Piper voice of the catalog) with
+    piper's own downloader. Each voice is fetched into a temporary folder and moved in only when
+    complete: never a partial file in the voices folder."""
     from urllib.error import URLError
 
     from piper.download_voices import download_voice
 
     voices_dir = Path(voices_dir)
+    if names is None:
+        names = list(load_catalog(voices_dir).get("piper", {}))
     voices_dir.mkdir(parents=True, exist_ok=True)
     fetched = []
     for name in names:
@@ -147,33 +137,36 @@ def fetch(voices_dir: Path, names: tuple[str, ...] = FETCH) -> list[str]:
     return fetched
 
 
-def ensure(voices_dir: Path) -> int:
+def ensure(voices_dir: Path, say=None) -> list[str]:
     """`make audio`'s first step: end with a usable voice or say exactly how to get one.
     Piper voices where the internet allows; else the offline engine, installed from Debian's
-    packages when we are root on Debian/Ubuntu."""
+    packages when we are root on Debian/Ubuntu. Returns what happened, one line each (also given
+    to `say` as it happens, for the CLI to print); raises InputError when no voice can be had."""
     import os
-    import socket
     import subprocess
-    import sys
+    said: list[str] = []
+
+    def tell(line: str) -> None:
+        said.append(line)
+        if say:
+            say(line)
     if piper_models(voices_dir):
-        return 0
-    socket.setdefaulttimeout(20)
+        return said
     try:
-        fetch(voices_dir)
-        return 0
+        got = fetch(voices_dir)
+        tell(f"fetched {len(got)} Piper voice(s) into {voices_dir}")
+        return said
     except InputError as e:
-        print(f"hemicycle: {e}", file=sys.stderr)
+        tell(str(e))
     if mbrola_installed():
-        print("hemicycle: no Piper voice in voices/: using the offline engine (espeak-ng + mbrola)",
-              file=sys.stderr)
-        return 0
-    script = PROJECT_VOICES.parent / "tools" / "install-system-deps.sh"
-    if os.geteuid() == 0 and shutil.which("apt-get") and script.exists():
-        print("hemicycle: installing the offline engine from Debian's packages "
-              "(espeak-ng, mbrola-fr1…fr7, libttspico-utils)…", file=sys.stderr)
-        subprocess.run(["bash", str(script)], check=False)
+        tell(f"no Piper voice in {voices_dir}: using the offline engine (espeak-ng + mbrola)")
+        return said
+    if os.geteuid() == 0 and shutil.which("apt-get") and INSTALL_SCRIPT.exists():
+        tell("installing the offline engine from Debian's packages "
+             "(espeak-ng, mbrola-fr1…fr7, libttspico-utils)…")
+        subprocess.run(["bash", str(INSTALL_SCRIPT)], check=False)
         if mbrola_installed():
-            return 0
+            return said
     raise InputError("no voice to speak with: run `make voices` where huggingface.co is "
                      "reachable, or install the offline engine (Debian contrib/non-free: "
                      "espeak-ng mbrola-fr1 … mbrola-fr7)")

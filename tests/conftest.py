@@ -16,6 +16,16 @@ TINY = FIXTURE_VOICES / "fr_FR-test-tiny.onnx"
 MULTI = FIXTURE_VOICES / "fr_FR-testmulti-tiny.onnx"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_data(tmp_path_factory):
+    """Tests never read or write the user's own records (cast, voices): a data folder of their
+    own, for the whole session and its subprocesses."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def mbrola_dir(tmp_path_factory) -> Path:
     """An empty voices folder: the build falls back to the offline engine."""

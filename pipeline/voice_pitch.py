@@ -1,6 +1,6 @@
-"""Voice gender by measurement, for multi-speaker Piper voices whose speakers' genders are not
-published (fr_FR-mls-medium): synthesize a fixed sentence per speaker id, take the median F0
-(Praat's pitch tracker through parselmouth), classify, and record it in measured.toml."""
+"""Voice pitch, measured: the gender of the speakers of multi-speaker Piper voices whose genders
+are not published (fr_FR-mls-medium). Synthesize a fixed sentence per speaker id, take the
+median F0 (Praat's pitch tracker through parselmouth), classify, record it in measured.toml."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,6 @@ import numpy as np
 SENTENCE = ("Monsieur le président, madame la ministre, mes chers collègues, "
             "la séance est ouverte et nous allons examiner le texte.")
 THRESHOLD_HZ = 165.0           # adult speech: men ≈ 85–155 Hz, women ≈ 165–255 Hz
-from pipeline.voices import MEASURED
 
 
 def median_f0(audio: np.ndarray, rate: int) -> float:
@@ -36,9 +35,10 @@ def measure(voices_dir: Path, only_unknown: bool = True) -> dict[str, dict[int, 
     `<voices_dir>/measured.toml`; returns {voice: {speaker id: (gender, f0)}}."""
     import tomli_w
 
+    from pipeline.atomic import write_text
     from pipeline.model import Voice
     from pipeline.synth.engines import OUTPUT_RATE, PiperEngine
-    from pipeline.voices import installed, piper_models
+    from pipeline.voices import MEASURED, installed, piper_models
     models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
     engine = PiperEngine(models)
     out: dict[str, dict[int, tuple[str, float]]] = {}
@@ -52,6 +52,6 @@ def measure(voices_dir: Path, only_unknown: bool = True) -> dict[str, dict[int, 
     data = {"piper": {v: {"speakers": {str(k): g for k, (g, _) in sorted(s.items())},
                           "median_f0_hz": {str(k): f for k, (_, f) in sorted(s.items())}}
                       for v, s in sorted(out.items())}}
-    path.write_text("# Speaker genders measured by `pipeline voices measure` (median F0, "
-                    f"threshold {THRESHOLD_HZ:.0f} Hz).\n\n" + tomli_w.dumps(data), "utf-8")
+    write_text(path, "# Speaker genders measured by `hemicycle voices measure` (median F0, "
+               f"threshold {THRESHOLD_HZ:.0f} Hz).\n\n" + tomli_w.dumps(data))
     return out
