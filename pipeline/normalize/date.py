@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
+from pipeline import french
+
 from .numbers import cardinal
 
-MONTHS = ("janvier février mars avril mai juin juillet août septembre octobre "
-          "novembre décembre").split()
+MONTHS = french.MONTHS
 NUMERIC = re.compile(r"(?<![\d/.,-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/\w])")
 
 

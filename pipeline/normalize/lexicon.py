@@ -2,16 +2,14 @@
 
 Format of every file: one entry per line, `written<TAB>spoken[<TAB>extra…]`;
 blank lines and lines starting with # are ignored.  The user lexicon
-(`lexicon.tsv` in the working directory, or the file named by HEMICYCLE_LEXICON)
-uses `written<TAB>spoken` and wins over every default entry.
+(`written<TAB>spoken`) is found and validated by pipeline.config.load_lexicon
+and passed to normalize(): nothing here reads the user's files or environment.
 """
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 
 def _parse(text: str) -> list[list[str]]:
@@ -35,19 +33,14 @@ def words(name: str) -> frozenset[str]:
     return frozenset(r[0] for r in table(name))
 
 
-def user_lexicon_path() -> Path | None:
-    env = os.environ.get("HEMICYCLE_LEXICON")
-    if env:
-        return Path(env)
-    local = Path("lexicon.tsv")
-    return local if local.is_file() else None
-
-
-def user_entries() -> dict[str, str]:
-    path = user_lexicon_path()
-    if path is None or not path.is_file():
-        return {}
-    return {r[0]: r[1] for r in _parse(path.read_text(encoding="utf-8")) if len(r) >= 2 and r[0]}
+def codepoints(field: str) -> str:
+    """A data field written as code points: "U+00A0" -> NBSP, "U+0073 U+0074" -> "st",
+    "-" -> ""; any other field is itself."""
+    if field == "-":
+        return ""
+    if field.startswith("U+"):
+        return "".join(chr(int(c[2:], 16)) for c in field.split())
+    return field
 
 
 def trie_pattern(keys) -> str:

@@ -1,22 +1,24 @@
 """Number words: cardinals, ordinals, decimals, digit strings, Roman numerals.
 
-Written by hand rather than with num2words because we need feminine "une",
-correct ordinals of 80/200 ("quatre-vingtième", "deux centième"), decimals read
-as numbers ("virgule soixante-seize") and speed. Traditional orthography:
-hyphens only below one hundred, "et un", "quatre-vingts"/"deux cents" plural
-only at the end of the number or before million/milliard (nouns).
+Cardinals are num2words' (lang "fr", traditional orthography: hyphens below one
+hundred, "et un", "quatre-vingts"/"deux cents" plural only at the end or before
+million/milliard). The project keeps only what num2words gets wrong in French,
+each shown by a test in tests/normalize/test_num2words.py: feminine "une",
+ordinals of 80/200/2 000 000 ("quatre-vingtsième"), "millionième" without "un",
+decimals read as numbers ("virgule soixante-seize", not digit by digit), the
+invariable "deux cent" of designations ("page 200"), and numbers too long to be
+read as one (digit by digit, never an int of thousands of digits).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-_UNITS = ("zéro un deux trois quatre cinq six sept huit neuf dix onze douze "
-          "treize quatorze quinze seize").split()
-_TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
-# (value, singular, plural) of the big nouns, largest first.
-_SCALES = ((10**15, "billiard", "billiards"), (10**12, "billion", "billions"),
-           (10**9, "milliard", "milliards"), (10**6, "million", "millions"))
+from num2words import num2words
+
+_UNITS = "zéro un deux trois quatre cinq six sept huit neuf".split()
+# Above this, a number is read digit by digit: nobody says "un trillion deux…".
+MAX_DIGITS = 18
 
 # A number as written: thousands grouped by space/NBSP/NNBSP/thin space or dot,
 # or a plain run of digits.  (?<![\d,]) keeps us out of the middle of a number.
@@ -24,65 +26,19 @@ NUM = r"(?<![\d,.])(?:\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?!\d)|\d{1,3}(?:\.\
 NUMDEC = NUM + r"(?:,\d+)?"
 
 
-def _below_100(n: int) -> str:
-    if n < 17:
-        return _UNITS[n]
-    if n < 20:
-        return "dix-" + _UNITS[n - 10]
-    if n < 70:
-        tens, unit = divmod(n, 10)
-        if unit == 0:
-            return _TENS[tens]
-        return _TENS[tens] + (" et un" if unit == 1 else "-" + _UNITS[unit])
-    if n < 80:
-        return "soixante et onze" if n == 71 else "soixante-" + _below_100(n - 60)
-    if n == 80:
-        return "quatre-vingts"
-    return "quatre-vingt-" + _below_100(n - 80)
-
-
-def _below_1000(n: int, final: bool) -> str:
-    """final=False: followed by "mille", so "quatre-vingt"/"deux cent" lose their s."""
-    hundreds, rest = divmod(n, 100)
-    words = []
-    if hundreds:
-        if hundreds == 1:
-            words.append("cent")
-        else:
-            words.append(_UNITS[hundreds] + (" cents" if rest == 0 and final else " cent"))
-    if rest:
-        w = _below_100(rest)
-        if not final and rest == 80:
-            w = "quatre-vingt"
-        words.append(w)
-    return " ".join(words)
-
-
 @lru_cache(maxsize=4096)
-def cardinal(n: int, feminine: bool = False) -> str:
-    """Cardinal in words: 183 -> "cent quatre-vingt-trois"; feminine turns a final "un" into "une"."""
+def cardinal(n: int, feminine: bool = False, invariable: bool = False) -> str:
+    """183 -> "cent quatre-vingt-trois"; feminine: a final "un" becomes "une" ("vingt et
+    une voix"); invariable: a designation keeps "vingt"/"cent" singular ("page deux cent")."""
     if n < 0:
-        return "moins " + cardinal(-n, feminine)
-    if n >= 10**18:
+        return "moins " + cardinal(-n, feminine, invariable)
+    if n >= 10**MAX_DIGITS:
         return digits(str(n))
-    if n < 100:
-        words = _below_100(n)
-    else:
-        parts = []
-        for value, sing, plur in _SCALES:
-            count, n = divmod(n, value)
-            if count:
-                parts.append(_below_1000(count, True) + " " + (sing if count == 1 else plur))
-                if count == 1:
-                    parts[-1] = "un " + sing
-        thousands, n = divmod(n, 1000)
-        if thousands:
-            parts.append("mille" if thousands == 1 else _below_1000(thousands, False) + " mille")
-        if n:
-            parts.append(_below_1000(n, True))
-        words = " ".join(parts)
+    words = num2words(n, lang="fr")
     if feminine and words.endswith("un"):
         words += "e"
+    if invariable and words.endswith(("vingts", "cents")):
+        words = words[:-1]
     return words
 
 
@@ -102,14 +58,20 @@ def _ordinal_word(word: str) -> str:
 
 @lru_cache(maxsize=2048)
 def ordinal(n: int, feminine: bool = False) -> str:
-    """1 -> premier/première, 80 -> quatre-vingtième, 21 -> vingt et unième."""
+    """1 -> premier/première, 80 -> quatre-vingtième, 21 -> vingt et unième,
+    10**9 -> milliardième (as "millième": the "un" of the cardinal is not said)."""
     if n == 1:
         return "première" if feminine else "premier"
     words = cardinal(n)
-    if words.startswith("un ") and n in (10**6, 10**9, 10**12):
+    if words.startswith("un ") and n in (10**6, 10**9, 10**12, 10**15):
         words = words[3:]
     head, sep, last = max((words.rpartition(" "), words.rpartition("-")), key=lambda t: len(t[0]))
     return head + sep + _ordinal_word(last)
+
+
+def adverb(n: int) -> str:
+    """The ordinal adverb of a list item: 1 -> premièrement, 2 -> deuxièmement."""
+    return "premièrement" if n == 1 else ordinal(n) + "ment"
 
 
 def digits(s: str) -> str:

@@ -1,6 +1,7 @@
 """Legal and parliamentary references, and numeric ranges.
 
-"article 49.3", "49-3" -> "quarante-neuf trois" (how the Assemblée says it);
+"article 49.3", "49-3" -> "quarante-neuf trois" (how the Assemblée says it),
+but "loi n° 91-411" -> "numéro quatre-vingt-onze tiret quatre cent onze";
 code articles "L. 123-4" -> "L cent vingt-trois tiret quatre" (the tiret keeps
 "L. 2121-1" from sounding like "deux mille cent vingt et un un");
 ranges "10-15 %", "2007–2020" -> "10 à 15 %", left for the unit passes.
@@ -16,12 +17,13 @@ JOINED = re.compile(r"(?<![\d\w,.-])(\d+)((?:[.\-–‑]\d+)+)(?![\d\w]|,\d)")
 # What follows a range: a percent sign, a currency, a unit word or symbol.
 _RANGE_FOLLOW = re.compile(r" ?(?:%|‰|€|\$|[kMG]?W|k?m|ha|kg|t\b|ans\b|heures\b|h\b|euros\b|millions\b|milliards\b|fois\b|mois\b|jours\b|points\b|°)")
 _YEAR = range(1000, 2101)
+_NUMBERED = re.compile(r"(?<!\w)numéros? $")
 
 
 def _code(m: re.Match) -> str:
     letter = m.group(1).replace(".", " ")
     parts = m.group(2).split("-")
-    return " ".join(letter) + " " + " tiret ".join(cardinal(int(p)) for p in parts)
+    return " ".join(letter) + " " + " tiret ".join(cardinal(int(p), invariable=True) for p in parts)
 
 
 def _joined(m: re.Match) -> str:
@@ -36,6 +38,9 @@ def _joined(m: re.Match) -> str:
         pages = m.string[:m.start()].endswith(("page ", "pages ", "p. ", "pp. "))
         if seps[0] == "–" or years or pages or _RANGE_FOLLOW.match(m.string, m.end()):
             return f"{parts[0]} à {parts[1]}"
+    if _NUMBERED.search(m.string, 0, m.start()):
+        # "loi n° 91-411": a designation, its parts joined by "tiret" as in code articles
+        return " tiret ".join(cardinal(int(p), invariable=True) for p in parts)
     return " ".join(cardinal(int(p)) for p in parts)
 
 

@@ -8,7 +8,8 @@ collapse(paragraph) exactly.
 A cut goes after ! ? … or . (plus any closing quotes/brackets) when the next
 sentence starts with a capital (possibly behind an opening quote, bracket or
 dash); ! ? … may also be followed by a digit.  No cut after civilities and
-reference abbreviations (M., MM., Mme., art., p., n°, cf., single initials…),
+reference abbreviations (M., MM., Mme., art., p., n°, cf.: every word of
+data/abbreviations.tsv, see abbreviation.no_split_after) nor single initials,
 nor after "etc." unless a typical sentence opener follows, nor inside «…»
 when the quotation does not end the sentence.
 """
@@ -16,16 +17,12 @@ from __future__ import annotations
 
 import re
 
+from .abbreviation import no_split_after
+
 _NB = "[ \u00a0\u202f]?"  # an optional space, breaking or not, inside quotes/brackets
 _CANDIDATE = re.compile(rf"([.!?…]+)((?:{_NB}[»”\"')\]])*) (?=[«“\"(\[–—-]?{_NB}([^\s«“\"(\[–—-]))")
 _BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 _LAST_WORD = re.compile(r"(\S+)$")
-NO_SPLIT_AFTER = {
-    "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Me", "Dr", "Pr", "Mgr", "St", "Ste",
-    "art", "Art", "arts", "al", "p", "pp", "n°", "no", "nos", "cf", "Cf", "vol", "chap",
-    "éd", "env", "av", "apr", "ex", "fig", "ibid", "op", "cit", "c.-à-d", "J.-C", "Vve",
-    "Cie", "Sté", "hab", "min", "sq", "suiv", "Prof", "Mgr", "Cdt", "Gal", "Lt", "Jr",
-}
 # After "etc." these open a new sentence; any other capital is taken as a name.
 SENTENCE_OPENERS = {
     "Mais", "Et", "Le", "La", "Les", "L'", "Il", "Elle", "Ils", "Elles", "Nous", "Vous", "Je",
@@ -87,7 +84,7 @@ def split_sentences(paragraph: str) -> list[str]:
             head = s[:m.start()]
             word = _LAST_WORD.search(head)
             w = word.group(1).lstrip("«“\"([–—-") if word else ""
-            if w in NO_SPLIT_AFTER or (len(w) == 1 and w.isupper()) or w.endswith("."):
+            if w in no_split_after() or (len(w) == 1 and w.isupper()) or w.endswith("."):
                 continue
             if w in ("etc", "Etc") and _first_word(s, m.end()) not in SENTENCE_OPENERS:
                 continue

@@ -1,29 +1,32 @@
 """Typography in, plain punctuation out.
 
 prepare() runs first: it unifies characters the other passes must not care
-about (spaces, apostrophes, superscript ordinals, minus signs).  apply() runs
-after the number classes and speaks the symbols that are left; finish() tidies
+about (spaces, apostrophes, superscript letters, minus signs: data/typography.tsv).
+signs() reads a minus sign before the number passes.  apply() runs after the
+number classes and speaks the symbols that are left (data/symbols.tsv); finish() tidies
 the punctuation so that only , . ; : ? ! (and hyphens/apostrophes inside
 words) reach the TTS engine, which uses them for prosody.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-_PREPARE = {
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u2002": " ",
-    "\u2003": " ", "\t": " ", "\u200b": "", "\u00ad": "", "\ufeff": "",
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'",
-    "\u2212": "-", "\u2011": "-", "\u2010": "-",
-    "\u1d49": "e", "\u02b3": "r", "\u02e2": "s", "\u1d48": "d", "\u207f": "n",
-}
-_PREPARE_ITEMS = tuple(_PREPARE.items())
+from . import lexicon
+
+
+@lru_cache(maxsize=None)
+def _prepare_items() -> tuple[tuple[str, str], ...]:
+    return tuple((lexicon.codepoints(r[0]), lexicon.codepoints(r[1]))
+                 for r in lexicon.table("typography.tsv") if len(r) >= 2)
+
+
 _ELIDED = re.compile(r"\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\)")
 
 
 def prepare(text: str) -> str:
     # str.replace per character kind beats translate() on short sentences.
-    for old, new in _PREPARE_ITEMS:
+    for old, new in _prepare_items():
         if old in text:
             text = text.replace(old, new)
     if "[" in text or "(" in text:
@@ -31,18 +34,28 @@ def prepare(text: str) -> str:
     return text
 
 
-_SYMBOLS = {
-    "&": " et ", "+": " plus ", "=": " égale ", "%": " pour cent ", "‰": " pour mille ",
-    "€": " euros ", "$": " dollars ", "£": " livres ", "§": " paragraphe ",
-    "°": " degrés ", "@": " arobase ", "#": " dièse ", "×": " fois ", "±": " plus ou moins ",
-    "~": " environ ", "≈": " environ ", "<": " inférieur à ", ">": " supérieur à ",
-    "≤": " inférieur ou égal à ", "≥": " supérieur ou égal à ", "→": ", ", "²": " carré ",
-    "³": " cube ", "/": " ", "\\": " ", "_": " ", "|": ", ", "*": " ", "^": " ", "•": ", ",
-    "«": " ", "»": " ", "“": " ", "”": " ", "„": " ", "‹": " ", "›": " ", '"': " ",
-    "(": ", ", ")": ", ", "[": ", ", "]": ", ", "{": ", ", "}": ", ",
-    "–": ", ", "—": ", ", "…": "... ", "·": " ",
-}
-_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_SYMBOLS, key=len, reverse=True)))
+def _spoken(field: str) -> str:
+    """symbols.tsv's spoken column as inserted: a word between spaces, punctuation then a space."""
+    if field == "-":
+        return " "
+    return f" {field} " if any(ch.isalpha() for ch in field) else field + " "
+
+
+@lru_cache(maxsize=None)
+def _symbols() -> tuple[dict[str, str], re.Pattern]:
+    table = {lexicon.codepoints(r[0]): _spoken(r[1]) for r in lexicon.table("symbols.tsv") if len(r) >= 2}
+    return table, re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+
+
+# A minus sign: a hyphen glued to a digit, after a space, an opening bracket or the start
+# ("et -2 %", "(-3 °C)"), never inside a word or a range ("10-15", "L. 123-4").
+_SIGN = re.compile(r"(?<![^\s(\[])-(?=\d)")
+
+
+def signs(text: str) -> str:
+    return _SIGN.sub("moins ", text) if "-" in text else text
+
+
 # A hyphen standing alone between spaces is a dash, not a word joiner.
 _LONE_HYPHEN = re.compile(r"(?:(?<=\s)|^)-+(?=\s|$)")
 
@@ -50,7 +63,8 @@ _LONE_HYPHEN = re.compile(r"(?:(?<=\s)|^)-+(?=\s|$)")
 def apply(text: str) -> str:
     if "-" in text:
         text = _LONE_HYPHEN.sub(", ", text)
-    return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group()], text)
+    table, pattern = _symbols()
+    return pattern.sub(lambda m: table[m.group()], text)
 
 
 _COMMAS = re.compile(r"\s*,[\s,]*")
