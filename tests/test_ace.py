@@ -167,17 +167,24 @@ def test_navigation_overlays_and_narrators(real):
     assert debate.title in title and debate.chamber in title
     if debate.date:
         assert book.xml(book.spine[1]).xpath("//x:time/@datetime", namespaces=NS) == [debate.date]
-    # the table of contents: sections, and their turns (speakers and headings) one level down
+    # the table of contents: sections, below them the agenda items nested by level, and the
+    # interventions: one entry per intervention (not per resumed speech, not per interjection)
     nav = book.xml(next(i for i in book.manifest.values()
                         if "nav" in (i.get("properties") or "").split()))
     [toc] = nav.xpath("//x:nav[@epub:type='toc']", namespaces=NS)
     top = toc.xpath("x:ol/x:li", namespaces=NS)
     assert [li.find("x:a", NS).text for li in top] == [s.title for s in debate.sections] + [
         "Les orateurs"]
-    speeches = sum(1 for s in debate.sections for i in s.items if i.kind == "speech")
-    turns = top[0].getparent().xpath("x:li/x:ol/x:li/x:a", namespaces=NS)
-    assert speeches < len(turns) <= speeches + sum(
-        1 for s in debate.sections for i in s.items if i.kind == "heading")
+    speeches = [i for s in debate.sections for i in s.items if i.kind == "speech"]
+    interventions = [i for i in speeches if not i.continues and not i.interjection]
+    headings = sum(1 for s in debate.sections for i in s.items if i.kind == "heading")
+    below = toc.xpath("x:ol/x:li/x:ol//x:a", namespaces=NS)
+    assert len(interventions) <= len(below) <= len(interventions) + headings
+    # as many speaker labels as the source prints: a resumed speech (continues) has none
+    labels = sum(len(book.xml(item).xpath("//x:b[@class='speaker']", namespaces=NS))
+                 for item in book.spine[3:-1])
+    print(f"{src.name}: {labels} speaker labels, {len(speeches)} speeches")
+    assert labels == sum(1 for i in speeches if not i.continues)
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
     assert landmarks == ["cover", "titlepage", "toc", "bodymatter", "appendix"]
     # the cast lists every speaker, and the narration
@@ -200,14 +207,19 @@ def test_navigation_overlays_and_narrators(real):
 
 
 def test_headings_make_an_outline(an_epub):
-    """Section titles are h1, headings within a section h2; an agenda item's bare number is not
-    a heading and a heading's second line ("vice-président") is part of its heading."""
+    """Section titles are h1, headings within a section h2 (h3… for deeper agenda items); an
+    agenda item's bare number is not a heading and a heading's second line ("vice-président")
+    is part of its heading."""
     book = Book(an_epub)
     outline = []
     for item in book.spine[3:-1]:
-        for h in book.xml(item).xpath("//x:h1|//x:h2|//x:h3", namespaces=NS):
+        for h in book.xml(item).xpath("//x:h1|//x:h2|//x:h3|//x:h4|//x:h5|//x:h6",
+                                      namespaces=NS):
             outline.append((h.tag.rpartition("}")[2], " ".join("".join(h.itertext()).split())))
     assert [t for t, _ in outline][:2] == ["h1", "h2"]
     assert not [t for _, t in outline if t.isdigit()]
-    assert ("h2", "Présidence de M. Christophe Sirugue vice-président") in outline
+    # inside "Article 4 (suite)": one level below that item, on two lines but one heading
+    assert "Présidence de M. Christophe Sirugue vice-président" in [t for _, t in outline]
+    levels = [int(t[1]) for t, _ in outline]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), "no heading level skipped"
     assert "vice-président" not in [t for _, t in outline]

@@ -8,8 +8,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
-import types
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -29,35 +27,9 @@ NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/
 
 # --- inputs ----------------------------------------------------------------------------------
 
-def _fake_normalize() -> types.ModuleType:
-    """Stand-in for pipeline.normalize while it is being written: split after . ! ? … followed by
-    a space and a capital, except after a civility ("M.", "Mme")."""
-    mod = types.ModuleType("pipeline.normalize")
-    boundary = re.compile(r"(?<=[.!?…])(?<!\bM\.)(?<!\bMM\.)\s+(?=[«(A-ZÀ-ÖØ-Þ])")
-
-    def split_sentences(text: str) -> list[str]:
-        return [s for s in boundary.split(text.strip()) if s]
-
-    mod.split_sentences = split_sentences
-    mod.normalize = lambda s: s
-    return mod
-
-
 @pytest.fixture(scope="module")
 def segment_module():
-    """pipeline.segment with the real pipeline.normalize when it exists, else a trivial one."""
-    try:
-        real = importlib.import_module("pipeline.segment")
-    except ImportError:          # pipeline.normalize is not there yet (or is half-written)
-        real = None
-    if real is not None:
-        yield real
-        return
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "pipeline.normalize", _fake_normalize())
-        sys.modules.pop("pipeline.segment", None)
-        yield importlib.import_module("pipeline.segment")
-        sys.modules.pop("pipeline.segment", None)
+    return importlib.import_module("pipeline.segment")
 
 
 PRESIDENT = Speaker("M. le président.", "M.", "Gérard Larcher")
@@ -107,12 +79,13 @@ def synthesize(utterances, rate=RATE, seed=7):
     """Synthesized-ish audio: a noise burst per utterance (length from its text, jittered), laid
     out by the real assembly (pauses, blocks, chapters)."""
     from pipeline.assemble import assemble
+    from pipeline.write.splice import BLOCK, MARGIN
     rng = np.random.default_rng(seed)
     bursts = []
     for u in utterances:
         n = int(len(u.spoken) / 19 * rate * rng.uniform(0.8, 1.2)) + int(rng.integers(0, 500))
         bursts.append((rng.standard_normal(n) * 4000 * np.hanning(n)).astype(np.int16))
-    return assemble(utterances, bursts, DEBATE, rate)
+    return assemble(utterances, bursts, DEBATE, rate, grid=(BLOCK, MARGIN))
 
 
 def tiny_png(w=60, h=90) -> bytes:
@@ -466,7 +439,7 @@ def test_failed_write_keeps_previous_file(inputs, aac, tmp_path):
 
 
 def test_clock_formatting():
-    from pipeline.write.epub import clock, to_ms
+    from pipeline.write.present import clock, to_ms
     assert clock(0) == "0:00:00.000"
     assert clock(3_723_045) == "1:02:03.045"
     assert to_ms(RATE, RATE) == 1000 and to_ms(11, 22050) == 0 and to_ms(12, 22050) == 1
@@ -476,7 +449,7 @@ def test_headings_agenda_numbers_and_second_lines(segment_module):
     """As printed in the seeds: "10" above an agenda item's title is shown but is no heading
     (nor a table of contents entry); "PRÉSIDENCE DE M. Loïc Hervé" then "vice-président" make
     one heading, on two lines."""
-    from pipeline.write.epub import section_documents
+    from pipeline.write.markup import section_documents
     debate = Debate("Séance", None, "Sénat", (
         Section("Début du compte rendu", (
             Heading("PRÉSIDENCE DE M. Loïc Hervé"), Heading("vice-président"),

@@ -9,10 +9,9 @@ import pytest
 from lxml import etree
 
 from pipeline.model import NARRATOR
-from pipeline.write.epub import to_ms
-from pipeline.write.feed import (EPISODE, FIXED_DATE, ITUNES, PODCAST, build_feed, write_feed)
+from pipeline.write.present import speaker_display, to_ms
+from pipeline.write.feed import EPISODE, ITUNES, PODCAST, build_feed, write_feed
 from pipeline.write.vtt import build_vtt, timestamp
-from pipeline.write.web import speaker_display
 from web.sample import build_sample
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": "http://www.w3.org/2005/Atom"}
@@ -121,12 +120,14 @@ def test_feed_is_valid_rss_with_itunes_and_podcasting20(sample, dist):
     assert re.fullmatch(r"[0-9a-f-]{36}", ch.findtext("podcast:guid", namespaces=NS))
 
     items = ch.findall("item")
-    # Newest first; the undated debate gets the fixed date, never the clock.
+    # Newest first; the undated debate comes after, with no pubDate (never a made-up date such
+    # as "Sat, 01 Jan 2000", never the clock).
     assert [i.findtext("title") for i in items] == ["Mariage pour tous", r.debate.title]
     assert email.utils.parsedate_to_datetime(items[0].findtext("pubDate")).date() == \
         datetime.date(2013, 2, 4)
-    assert email.utils.parsedate_to_datetime(items[1].findtext("pubDate")).date() == FIXED_DATE
-    assert ch.findtext("lastBuildDate") == items[0].findtext("pubDate")
+    assert r.debate.date is None and items[1].find("pubDate") is None
+    assert ch.findtext("lastBuildDate") == ch.findtext("pubDate") == items[0].findtext("pubDate")
+    assert "2000" not in path.read_text("utf-8")
 
     item = items[1]
     enc = item.find("enclosure")
@@ -166,3 +167,7 @@ def test_feed_skips_a_debate_whose_mp3_is_missing(dist):
         mp3.unlink()
     items = etree.fromstring(build_feed(dist, BASE)).findall("channel/item")
     assert len(items) == 1
+    # only the undated debate is left: the channel says no date at all
+    channel = etree.fromstring(build_feed(dist, BASE)).find("channel")
+    assert channel.find("pubDate") is None and channel.find("lastBuildDate") is None
+    assert items[0].find("pubDate") is None

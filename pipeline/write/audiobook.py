@@ -6,47 +6,14 @@ through imageio-ffmpeg's ffmpeg; tags and chapters with mutagen, from the Timeli
 """
 from __future__ import annotations
 
-import io
-import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, scratch
 from pipeline.model import Debate, Timeline
 from pipeline.write.splice import remux
 
 GENRE = "Speech"
-
-
-def describe(debate: Debate, speakers: list[str]) -> str:
-    parts = [debate.chamber or "Débat parlementaire"]
-    if debate.date:
-        parts.append(debate.date)
-    return (f"{debate.title} — {', '.join(parts)}. Compte rendu intégral lu par des voix de "
-            f"synthèse. Intervenants : {', '.join(speakers)}.")
-
-
-def cover(debate: Debate, size: int = 1400) -> bytes:
-    """A square PNG cover with the debate's title, chamber and date (deterministic)."""
-    from PIL import Image, ImageDraw, ImageFont
-    img = Image.new("RGB", (size, size), (24, 39, 71))
-    draw = ImageDraw.Draw(img)
-    margin = size // 12
-    draw.rectangle([0, size - size // 7, size, size], fill=(196, 30, 58))
-    draw.text((margin, margin), "HÉMICYCLE", font=ImageFont.load_default(size=size // 22),
-              fill=(230, 230, 240))
-    title_font = ImageFont.load_default(size=size // 14)
-    y = size // 4
-    for line in textwrap.wrap(debate.title, width=22)[:6]:
-        draw.text((margin, y), line, font=title_font, fill=(255, 255, 255))
-        y += int(size / 14 * 1.25)
-    sub = " · ".join(x for x in (debate.chamber, debate.date) if x)
-    if sub:
-        draw.text((margin, size - size // 7 - size // 10), sub,
-                  font=ImageFont.load_default(size=size // 24), fill=(230, 230, 240))
-    out = io.BytesIO()
-    img.save(out, format="PNG", optimize=False)
-    return out.getvalue()
 
 
 def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
@@ -68,7 +35,7 @@ def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Deba
               description: str, cover_png: bytes) -> None:
     """`aac`: the book's blocks encoded by splice.encode_blocks with AAC."""
     import tempfile
-    with tempfile.TemporaryDirectory() as tmp, atomic_path(path) as out:
+    with tempfile.TemporaryDirectory(dir=scratch()) as tmp, atomic_path(path) as out:
         meta = Path(tmp) / "meta.txt"
         meta.write_text(_ffmetadata(debate, timeline, description), "utf-8")
         img = Path(tmp) / "cover.png"

@@ -4,7 +4,8 @@ At build time each debate gets, beside its MP3: `<stem>.chapters.json` (Podcasti
 chapters) and `episode.json` (what the feed needs to know about it: title, date, speakers,
 duration, file names). The feed is then written from dist/*/episode.json alone, so it can be
 regenerated, e.g. with another base URL, without rebuilding anything. No clock anywhere: dates
-come from the debates (a fixed date when a debate has none), so the same dist gives the same feed.
+come from the debates, so the same dist gives the same feed; a debate of unknown date has no
+pubDate (RSS makes it optional) rather than a made-up one, and is listed after the dated ones.
 """
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from pipeline.model import Debate, Timeline
-from pipeline.write.epub import FIXED_DATE, book_title, french_date, sitting_date
 from pipeline.atomic import write_bytes
-from pipeline.write.web import seconds, speaker_display
+from pipeline.model import Debate, Timeline
+from pipeline.write.cover import cover
+from pipeline.write.present import book_title, seconds, sitting_date, speaker_display
+from pipeline.write.present import description as book_description
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -52,14 +54,9 @@ def write_chapters_json(path: Path, debate: Debate, timeline: Timeline) -> None:
 
 def episode(stem: str, debate: Debate, timeline: Timeline, has_cover: bool = False) -> dict:
     speakers = [dict(zip(("name", "role"), speaker_display(s))) for s in debate.speakers().values()]
-    when = french_date(debate.date)
-    where = ", ".join(x for x in (debate.chamber, when) if x)
-    names = ", ".join(p["name"] + (f" ({p['role']})" if p["role"] else "") for p in speakers)
-    description = (f"{book_title(debate)}{' — ' + where if where else ''}. Compte rendu "
-                   "intégral lu par des voix de synthèse, une voix par orateur."
-                   + (f" Intervenants : {names}." if names else ""))
     return {"stem": stem, "title": book_title(debate), "date": debate.date,
-            "chamber": debate.chamber, "speakers": speakers, "description": description,
+            "chamber": debate.chamber, "speakers": speakers,
+            "description": book_description(debate),
             "duration": seconds(timeline.total, timeline.rate),
             "files": {"audio": f"{stem}.mp3", "chapters": f"{stem}.chapters.json",
                       "transcript": f"{stem}.vtt", "page": "index.html",
@@ -93,7 +90,10 @@ def _episodes(dist_dir: Path) -> list[tuple[dict, Path]]:
         ep = json.loads(meta.read_text("utf-8"))
         if (meta.parent / ep["files"]["audio"]).is_file():
             found.append((ep, meta.parent))
-    found.sort(key=lambda x: (-sitting_date(x[0]["date"]).toordinal(), x[0]["stem"]))
+    def newest_first(x):
+        d = sitting_date(x[0]["date"])
+        return (d is None, -d.toordinal() if d else 0, x[0]["stem"])
+    found.sort(key=newest_first)
     return found
 
 
@@ -119,14 +119,15 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
         return el
 
     episodes = _episodes(dist_dir)
-    latest = _rfc822(sitting_date(episodes[0][0]["date"]) if episodes else FIXED_DATE)
+    dates = [d for d in (sitting_date(ep["date"]) for ep, _ in episodes) if d]
     sub(ch, "title", title)
     sub(ch, "link", base)
     sub(ch, "description", description)
     sub(ch, "language", "fr")
     sub(ch, "generator", "Hémicycle")
-    sub(ch, "pubDate", latest)
-    sub(ch, "lastBuildDate", latest)
+    if dates:                        # the newest sitting's date; none known: none said
+        sub(ch, "pubDate", _rfc822(max(dates)))
+        sub(ch, "lastBuildDate", _rfc822(max(dates)))
     sub(ch, "atom:link", href=url(FEED), rel="self", type="application/rss+xml")
     sub(ch, "itunes:author", author)
     sub(ch, "itunes:summary", description)
@@ -150,7 +151,8 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
         sub(item, "link", url(stem, f["page"]))
         sub(item, "description", ep["description"])
         sub(item, "guid", f"hemicycle:{stem}", isPermaLink="false")
-        sub(item, "pubDate", _rfc822(sitting_date(ep["date"])))
+        if sitting_date(ep["date"]):
+            sub(item, "pubDate", _rfc822(sitting_date(ep["date"])))
         sub(item, "enclosure", url=url(stem, f["audio"]),
             length=str((folder / f["audio"]).stat().st_size), type="audio/mpeg")
         sub(item, "itunes:title", ep["title"])
@@ -169,7 +171,6 @@ def write_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
                description: str = DEFAULT_DESCRIPTION, author: str = "Hémicycle") -> Path:
     """Write dist_dir/feed.xml (and its channel image dist_dir/feed.png) for every debate built
     in dist_dir; base_url is where dist_dir is served ("https://example.org/hemicycle/")."""
-    from pipeline.write.audiobook import cover
     dist_dir = Path(dist_dir)
     # The channel image: the project's typographic cover with the feed's title (deterministic).
     write_bytes(dist_dir / FEED_IMAGE, cover(Debate(title=title, date=None, chamber=None,

@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.model import NARRATOR, Debate, Timeline, Utterance
-from pipeline.write.epub import to_ms
 from pipeline.atomic import write_bytes
-from pipeline.write.web import speaker_display
+from pipeline.model import NARRATOR, Debate, Timeline, Utterance
+from pipeline.write.present import speaker_display, to_ms
 
 
 def timestamp(ms: int) -> str:

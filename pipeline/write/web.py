@@ -10,35 +10,25 @@ from __future__ import annotations
 
 import html
 import json
+from bisect import bisect_right
 from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
+from urllib.parse import quote
 
 from lxml import etree
 
 from pipeline.atomic import write_bytes
-from pipeline.model import NARRATOR, Debate, Speaker, Timeline, Utterance, Voice
-from pipeline.write.epub import (book_title, label_parts, loose, section_documents,
-                                 voice_label, french_date, to_ms)
-
-NARRATION = "Narration"
-
-
-def speaker_display(speaker: Speaker) -> tuple[str, str | None]:
-    """(name, role) as the page, the subtitles and the feed show them: the resolved name when
-    known ("Loïc Hervé"), else the printed label ("M. le président"); the role unless the name
-    already says it."""
-    who, _ = label_parts(speaker)
-    name = speaker.name or who
-    role = (speaker.role or "").strip().rstrip(".").strip() or None
-    if role and loose(role) in loose(name):
-        role = None
-    return name, role
+from pipeline.french import french_date
+from pipeline.model import NARRATOR, Debate, Timeline, Utterance, Voice
+from pipeline.write.markup import section_documents
+from pipeline.write.present import NARRATION, book_title, seconds, speaker_display, voice_label
 
 
-def seconds(samples: int, rate: int) -> float:
-    """Sample position → seconds, on the same millisecond grid as the EPUB overlays."""
-    return to_ms(samples, rate) / 1000
+def local_href(path: str) -> str:
+    """A file beside the page as a relative URL: "#", "?", "%" and spaces percent-encoded
+    (a file named "séance #2.mp3" is not the fragment "2.mp3" of "séance ")."""
+    return quote(path, safe="/")
 
 
 def _asset(name: str) -> str:
@@ -62,14 +52,15 @@ def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timelin
                        "voice": voice_label(voice) if voice else None})
     rate = timeline.rate
     by_id = {u.id: u for u in utterances}
-    chapter_of = {c.section: i for i, c in enumerate(timeline.chapters)}
+    starts = [c.start for c in timeline.chapters]
     sentences = []
     for clip in timeline.clips:
         u = by_id[clip.utterance]
+        chapter = max(bisect_right(starts, clip.start) - 1, 0)   # the chapter it is heard in
         sentences.append([u.id, seconds(clip.start, rate), seconds(clip.end, rate),
-                          index[u.speaker], u.turn, chapter_of.get(u.section, 0)])
-    chapters = [{"title": c.title, "begin": seconds(c.start, rate), "end": seconds(c.end, rate)}
-                for c in timeline.chapters]
+                          index[u.speaker], u.turn, chapter])
+    chapters = [{"title": c.title, "begin": seconds(c.start, rate), "end": seconds(c.end, rate),
+                 "level": c.level} for c in timeline.chapters]
     words: dict[str, list[float]] = {}
     for w in timeline.words:
         words.setdefault(w.utterance, []).append(seconds(w.start, rate))
@@ -91,9 +82,9 @@ def _text_html(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
             el.tag = etree.QName(el).localname
             for attr in [a for a in el.attrib if a.startswith("{")]:
                 del el.attrib[attr]
-            if el.tag in ("h1", "h2"):
-                el.tag = "h3" if el.tag == "h2" else "h2"
-            elif el.tag == "span" and el.get("id") in ids:
+            if el.tag in ("h1", "h2", "h3", "h4", "h5"):
+                el.tag = f"h{int(el.tag[1]) + 1}"
+            elif el.tag in ("span", "tr") and el.get("id") in ids:
                 el.set("class", "s")
             elif el.tag == "span" and el.get("id", "").rpartition("-w")[0] in ids:
                 el.set("class", "w")
@@ -111,7 +102,11 @@ def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     title = book_title(debate)
     sub = " · ".join(x for x in (debate.chamber, french_date(debate.date)) if x)
-    options = "".join(f'<option value="{i}">{e(c["title"])}</option>'
+    # The chapter menu follows the agenda tree: a sub-item indented under its item (a select
+    # cannot nest options; em spaces indent, and screen readers do not read them).
+    indent = "\u2003"
+    options = "".join(f'<option value="{i}" data-level="{c["level"]}">'
+                      f'{indent * (c["level"] - 1)}{e(c["title"])}</option>'
                       for i, c in enumerate(data["chapters"]))
     people = []
     for i, p in enumerate(data["speakers"][1:], start=1):
@@ -122,9 +117,10 @@ def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         people.append(
             f'<li><button type="button" class="who" data-speaker="{i}">{e(p["name"])}</button>'
             f'{role}<span class="count">{turns} intervention{"s" if turns > 1 else ""}</span></li>')
-    links = " · ".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in downloads)
+    links = " · ".join(f'<a href="{e(local_href(href))}">{e(label)}</a>'
+                       for label, href in downloads)
     return _asset("web_page.html").format(
-        title=e(title), subtitle=e(sub), audio=e(audio_name), chapters=options,
+        title=e(title), subtitle=e(sub), audio=e(local_href(audio_name)), chapters=options,
         speakers="\n".join(people), downloads=links,
         text=_text_html(debate, utterances, timeline),
         css=_asset("web_page.css"), js=_asset("web_page.js"), data=data_json)

@@ -195,5 +195,11 @@
   if (window.matchMedia && window.matchMedia('(max-width: 50rem)').matches) $('speakers').open = false;
 
   playState();
-  sync();
+  // Opened at a sentence (<page>#<sentence id>, as the archive's search links): start there.
+  function fromHash() {
+    var s = byId[decodeURIComponent(location.hash.slice(1))];
+    if (s) seek(s.i); else sync();
+  }
+  window.addEventListener('hashchange', fromHash);
+  fromHash();
 })();

@@ -1,0 +1,134 @@
+"""EPUB 3 Media Overlays: each section's SMIL, its clips taken from the synthesis timeline
+(relative to the section's own audio, in milliseconds), and that audio: the section's blocks of
+the book's AAC (write/splice.py) stream-copied into an .m4a of their own, so it decodes to exactly
+its samples (no priming to skip) and costs no encoding. (MP3 through LAME's gapless header decoded
+up to 46 samples long on about one length in seven: not used here.)"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from lxml import etree
+
+from pipeline.model import Chapter, Timeline
+from pipeline.write.markup import EPUB_NS, SectionDoc
+from pipeline.write.present import clock, to_ms
+from pipeline.write.splice import remux, spans
+
+SMIL_NS = "http://www.w3.org/ns/SMIL"
+AUDIO_EXT = "m4a"
+AUDIO_MEDIA_TYPE = "audio/mp4"
+MUX_ARGS = ["-c:a", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", "-movflags",
+            "+faststart", "-f", "mp4"]
+
+@dataclass
+class Overlay:
+    smil: bytes
+    duration_ms: int
+
+
+def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
+            utterance_ids: set[str], paths: Mapping[str, tuple[int, ...]] | None = None
+            ) -> Overlay | None:
+    """The section's SMIL: a `seq` per agenda item (its epub:textref the item's heading), in it
+    a `par` per sentence (per word in word mode); stage directions and interjections marked
+    skippable, vote results an escapable `seq` of epub:type "table". `paths`: utterance id →
+    its agenda path (Utterance.agenda)."""
+    paths = paths or {}
+    clips = [c for c in timeline.clips_of(chapter) if c.utterance in utterance_ids]
+    if not clips:
+        return None
+    rate = timeline.rate
+    order = {sid: i for i, sid in enumerate(doc.ids)}
+    missing = [c.utterance for c in clips if c.utterance not in order]
+    if missing:
+        raise ValueError(f"utterances not found in the text of section {doc.index}: "
+                         f"{', '.join(missing[:5])} (sentence splitting differs from segment?)")
+    if [order[c.utterance] for c in clips] != sorted(order[c.utterance] for c in clips):
+        raise ValueError(f"clips of section {doc.index} are not in document order")
+    # Clips tile the book: each clip runs to the next one's start; the last to the chapter end.
+    ends = [c.start for c in clips[1:]] + [chapter.end]
+    audio_name = f"audio/{doc.name}.{AUDIO_EXT}"
+    smil = etree.Element(f"{{{SMIL_NS}}}smil", {"version": "3.0"},
+                         nsmap={None: SMIL_NS, "epub": EPUB_NS})
+    body = etree.SubElement(smil, f"{{{SMIL_NS}}}body")
+    top = etree.SubElement(body, f"{{{SMIL_NS}}}seq", {
+        "id": f"seq-{doc.name}", f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{doc.name}",
+        f"{{{EPUB_NS}}}type": "chapter"})
+    stack: list[tuple[tuple[int, ...], etree._Element]] = [((doc.index,), top)]
+    table: tuple[str, etree._Element] | None = None
+
+    def container(uid: str) -> etree._Element:
+        """The seq a sentence's pars go in: its agenda item's (opened as needed), or the vote
+        table it is a row of."""
+        nonlocal table
+        path = paths.get(uid) or (doc.index,)
+        while len(stack) > 1 and path[:len(stack[-1][0])] != stack[-1][0]:
+            stack.pop()
+        for depth in range(len(stack[-1][0]) + 1, len(path) + 1):
+            ref = doc.agenda_ids.get(path[:depth])
+            if ref is None:
+                continue
+            stack.append((path[:depth], etree.SubElement(stack[-1][1], f"{{{SMIL_NS}}}seq", {
+                "id": f"seq-{ref}", f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{ref}"})))
+        tid = doc.tables.get(uid)
+        if tid is None:
+            table = None
+            return stack[-1][1]
+        if table is None or table[0] != tid or table[1].getparent() is not stack[-1][1]:
+            table = (tid, etree.SubElement(stack[-1][1], f"{{{SMIL_NS}}}seq", {
+                "id": f"seq-{tid}", f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{tid}",
+                f"{{{EPUB_NS}}}type": "table"}))
+        return table[1]
+    words: dict[str, list] = {}
+    for w in timeline.words:
+        if w.utterance in doc.worded:
+            words.setdefault(w.utterance, []).append(w)
+    for clip, end in zip(clips, ends):
+        begin_ms = to_ms(clip.start - chapter.start, rate)
+        end_ms = to_ms(end - chapter.start, rate)
+        if not (chapter.start <= clip.start and begin_ms < end_ms):
+            raise ValueError(f"clip {clip.utterance} is empty or outside its chapter "
+                             f"({clip.start}–{end} in {chapter.start}–{chapter.end})")
+        # Word mode: one par per displayed word, flat in the seq; the words tile the clip, so
+        # the pars stay contiguous. A word shorter than a millisecond gets no par (SMIL rejects
+        # clipBegin = clipEnd): its neighbours' pars still meet.
+        ws = words.get(clip.utterance)
+        parts = ([(f"{clip.utterance}-w{w.index:03d}", w.start, w.end) for w in ws] if ws
+                 else [(clip.utterance, clip.start, end)])
+        parts[0] = (parts[0][0], clip.start, parts[0][2])
+        parts[-1] = (parts[-1][0], parts[-1][1], end)
+        seq = container(clip.utterance)
+        kind = doc.skippable.get(clip.utterance) or (
+            "table-row" if clip.utterance in doc.tables else None)
+        if kind and len(parts) > 1:          # a sentence's words: one skippable seq
+            seq = etree.SubElement(seq, f"{{{SMIL_NS}}}seq", {
+                "id": f"seq-{clip.utterance}", f"{{{EPUB_NS}}}type": kind,
+                f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{clip.utterance}"})
+            kind = None
+        for target, start, stop in parts:
+            a_ms, b_ms = to_ms(start - chapter.start, rate), to_ms(stop - chapter.start, rate)
+            if a_ms >= b_ms:
+                continue
+            par = etree.SubElement(seq, f"{{{SMIL_NS}}}par", {"id": f"par-{target}"})
+            if kind:
+                par.set(f"{{{EPUB_NS}}}type", kind)
+            etree.SubElement(par, f"{{{SMIL_NS}}}text", {"src": f"{doc.name}.xhtml#{target}"})
+            etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
+                "src": audio_name, "clipBegin": clock(a_ms), "clipEnd": clock(b_ms)})
+    content = etree.tostring(smil, encoding="utf-8", xml_declaration=True, pretty_print=True)
+    return Overlay(content, to_ms(chapter.end - chapter.start, rate))
+
+
+def section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
+    """The chapter's AAC blocks in an .m4a of their own (a chapter is whole blocks)."""
+    import tempfile
+    blocks = spans(timeline)
+    inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
+    if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
+        raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
+    with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
+        out = Path(tmp) / f"audio.{AUDIO_EXT}"
+        remux(b"".join(aac[i] for i in inside), out, MUX_ARGS)
+        return out.read_bytes()
