@@ -1,37 +1,133 @@
 """Atomic file writes: a temp file beside the target, renamed over it only when complete, so
-no reader (nor a build killed mid-write) ever sees a half-written output."""
+no reader (nor a build killed mid-write) ever sees a half-written output.
+
+Inside `staged(dir)`, writes into `dir` go further: every temp file waits in the folder's own
+scratch folder (TMP) and all are renamed into place together at the end, so the folder holds the
+previous complete set of outputs or the new one, never a mix. A build killed before that leaves
+only its scratch folder, which the next build removes (`clear_stale`).
+"""
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
+import itertools
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+TMP = ".hemicycle-tmp"
+
+_STAGED: dict[Path, "Staging"] = {}     # folder → its open staging, while a build writes it
+_GUARD = threading.Lock()               # the writers run in threads
+_COUNT = itertools.count()
+
+
+class Staging:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.scratch = folder / TMP
+        self.pending: dict[Path, Path] = {}        # target → its complete temp file
+
+    def publish(self) -> list[Path]:
+        """Rename every pending file into place; the targets, in name order."""
+        for target in sorted(self.pending):
+            os.replace(self.pending[target], target)
+        done, self.pending = sorted(self.pending), {}
+        return done
+
+
+def clear_stale(folder: Path) -> None:
+    """What killed builds left in `folder`: its scratch folder and stray part files. Only call
+    it holding the folder's build lock."""
+    shutil.rmtree(Path(folder) / TMP, ignore_errors=True)
+    for p in Path(folder).glob(".*.part-*"):
+        p.unlink(missing_ok=True)
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yields a temp path in the target's folder; on success it becomes `path` (with ordinary
-    0644-style permissions, not mkstemp's 0600), on failure it is removed."""
+def staged(folder: Path) -> Iterator[Staging]:
+    """Writes into `folder` wait until the caller calls `publish()`; on an error they are
+    dropped and the folder is left as it was."""
+    folder = Path(folder)
+    stage = Staging(folder)
+    stage.scratch.mkdir(parents=True, exist_ok=True)
+    key = folder.resolve()
+    with _GUARD:
+        _STAGED[key] = stage
+    try:
+        yield stage
+    finally:
+        with _GUARD:
+            _STAGED.pop(key, None)
+        shutil.rmtree(stage.scratch, ignore_errors=True)
+
+
+def scratch() -> Path | None:
+    """The open staging's scratch folder (temp files of a build live beside its outputs, and go
+    with them), or None: the system's temp folder."""
+    with _GUARD:
+        stages = list(_STAGED.values())
+    return stages[-1].scratch if stages else None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: Path, durable: bool = False) -> Iterator[Path]:
+    """Yields a temp path; on success it becomes `path` (with ordinary 0644-style permissions,
+    not mkstemp's 0600), synced to disk first when `durable` (a power loss then leaves the old
+    file or the whole new one: the cache's entries; outputs are checked by the build's stamp,
+    and syncing them cost 4 % of a rebuild); on failure it is removed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Same suffix as the target: tools like ffmpeg pick the format from it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.part-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:             # named by the folder, as the user knows it
+        raise OSError(e.errno, e.strerror, str(path.parent)) from None
+    with _GUARD:
+        stage = _STAGED.get(path.parent.resolve())
+    # Same suffix as the target: tools like ffmpeg pick the format from it. Created 0666 less
+    # the umask, as any file the user makes (mkstemp's 0600 would hide outputs from a server).
+    while True:
+        tmp = (stage.scratch if stage else path.parent) / (
+            f".{path.stem}.part-{os.getpid()}-{next(_COUNT)}{path.suffix}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:          # left by a killed process that had our pid
+            continue
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(path.parent)) from None
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
+        if durable:
+            _fsync(Path(tmp))
+        if stage:
+            with _GUARD:
+                old = stage.pending.get(path)
+                stage.pending[path] = Path(tmp)
+            if old:
+                old.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        if e.filename is None or ".part-" in os.fsdecode(e.filename):
+            raise OSError(e.errno, e.strerror, str(path.parent)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+def write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
+    with atomic_path(path, durable) as tmp:
         tmp.write_bytes(data)
 
 

@@ -8,19 +8,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue, master
-from pipeline.atomic import write_text
 from pipeline.cache import Cache
-from pipeline.cast import cast
+from pipeline.cast import cast, missing_user_voices
+from pipeline.config import load_cast, load_catalog, records_path, save_records, voices_dir as default_voices
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
+from pipeline.outdir import publish, up_to_date, writing
 from pipeline.parse import parse_file
 from pipeline.segment import segment
 from pipeline.synth import Stats, Synthesizer
 from pipeline.synth.engines import OUTPUT_RATE
-from pipeline.voices import PROJECT_VOICES, installed, piper_models
+from pipeline.write.splice import BLOCK, MARGIN
+from pipeline.voices import piper_models, pool_for
 
-STAMP = ".build.json"
-OUTPUTS = (".m4b", ".mp3", ".epub", ".vtt", ".chapters.json")
-PAGES = ("index.html", "episode.json")
+GRID = (BLOCK, MARGIN)         # the audiobooks are spliced from blocks of whole codec frames
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Result:
     utterances: list[Utterance]
     voices: dict[str, Voice]
     timeline: Timeline | None = None     # None when the outputs were already up to date
+    warnings: tuple[str, ...] = ()       # for the CLI to say (a chosen voice not installed…)
 
 
 def _code_digest() -> str:
@@ -45,22 +46,14 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def pool_for(voices_dir: Path, engine: str | None):
-    pool = installed(voices_dir, engine)
-    if not pool:
-        raise InputError(f"no voice installed for engine {engine or 'piper/offline'}: run "
-                         "`make voices` (Piper voices, needs the internet) or install the offline "
-                         "engine (Debian: espeak-ng mbrola-fr1…fr7 libttspico-utils)")
-    return pool
-
-
-def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICES,
+def build(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
           engine: str | None = None, cache: Cache | None = None, workers: int | None = None,
           cast_file: Path | None = None, progress: bool = True, force: bool = False,
-          stage: str | None = None, granularity: str = "sentence") -> Result:
+          stage: str | None = None, granularity: str = "sentence",
+          lexicon: dict[str, str] | None = None) -> Result:
     """`stage`: how stage directions are heard, "read" | "skip" | "cue" (default: assembly.toml).
-    `granularity`: what the EPUB highlights, "sentence" | "word" (word: Piper utterances get word
-    times from the phoneme alignments; the offline engine's stay whole sentences)."""
+    `granularity`: what the EPUB highlights, "sentence" | "word" (word: Piper and MBROLA
+    utterances get word times from their engines; pico's stay whole sentences)."""
     if granularity not in ("sentence", "word"):
         raise InputError(f"unknown granularity {granularity!r}: sentence or word")
     file = Path(file)
@@ -68,15 +61,18 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
     if stage:
         config = replace(config, stage_mode=stage)
     debate = parse_file(file)
-    utterances = segment(debate)
+    utterances = segment(debate, lexicon)
     if config.stage_mode == "skip":
         utterances = [u for u in utterances if u.kind != "stage"]
     if not utterances:
         raise InputError(f"{file}: nothing to read aloud")
+    cast_file = records_path(voices_dir, cast_file)
+    voices_dir = default_voices(voices_dir)
     pool = pool_for(voices_dir, engine)
-    if cast_file is None:
-        cast_file = Path(voices_dir) / "cast.toml"
-    voices = cast(debate, pool, cast_file, voices_dir)
+    recorded = load_cast(cast_file)
+    voices, new_records = cast(debate, pool, load_catalog(voices_dir), recorded)
+    save_records(cast_file, new_records)
+    warnings = missing_user_voices(debate, pool, recorded)
     models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
     synth = Synthesizer(models, cache or Cache(), workers)
     cued = config.stage_mode == "cue"
@@ -91,51 +87,67 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path = PROJECT_VOICE
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
         "granularity": granularity,
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    outputs = [out_dir / f"{file.stem}{ext}" for ext in OUTPUTS] + [out_dir / p for p in PAGES]
-    if not force and _read_stamp(out_dir) == stamp and all(p.exists() for p in outputs):
-        return Result(out_dir, None, debate, utterances, voices)
+    # One build at a time in `out`; the outputs are published together at the end, so the
+    # folder holds the previous complete set or the new one (see pipeline/outdir.py).
+    with writing(Path(out), out_dir, synth.cache.root) as w:
+        if not force and up_to_date(out_dir, stamp):
+            return Result(out_dir, None, debate, utterances, voices, warnings=tuple(warnings))
+        synth.scratch = w.stage.scratch
+        timed = granularity == "word"
+        damaged = synth.cache.damaged
+        # An utterance already mastered needs no raw audio: not read, not checked twice.
+        ready = {k: m for k in dict.fromkeys(keys)
+                 if (m := synth.cache.get(_master_key(k, config))) is not None}
+        synthesized, stats = synth.run(requests, progress=progress, keys=keys, words=timed,
+                                       ready={k: len(m) for k, m in ready.items()})
+        mastered = _master_all(synth.cache, keys, synthesized, config, ready)
+        stats.damaged = synth.cache.damaged - damaged          # the mastered entries' too
+        by_id = {u.id: a for u, a in zip(spoken, mastered)}
+        chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
+        audio = [by_id.get(u.id, chime) for u in utterances]
+        starts = None
+        if timed:
+            from pipeline.words import display_starts
+            spoken_starts = dict(zip((u.id for u in spoken), synth.word_starts(keys)))
+            starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
+        pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config, starts, GRID)
+        w.where = out_dir
+        _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices,
+               synth.cache.root / "encoded")
+        publish(w, stamp)
+    return Result(out_dir, stats, debate, utterances, voices, timeline, tuple(warnings))
 
-    timed = granularity == "word"
-    synthesized, stats = synth.run(requests, progress=progress, keys=keys, words=timed)
-    mastered = _master_all(synth.cache, keys, synthesized, config)
-    by_id = {u.id: a for u, a in zip(spoken, mastered)}
-    chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
-    audio = [by_id.get(u.id, chime) for u in utterances]
-    starts = None
-    if timed:
-        from pipeline.words import display_starts
-        spoken_starts = dict(zip((u.id for u in spoken), synth.word_starts(keys)))
-        starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
-    pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config, starts)
-    _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices,
-           synth.cache.root / "encoded")
-    _write_stamp(out_dir, stamp)
-    return Result(out_dir, stats, debate, utterances, voices, timeline)
+
+def _master_key(k: str, config: Assembly) -> str:
+    return hashlib.sha256(f"{k}|master|{config.target_lufs}|{config.true_peak_dbtp}"
+                          .encode()).hexdigest()
 
 
-def _master_all(cache: Cache, keys: list[str], audio: list, config: Assembly) -> list:
-    """Mastered utterances, through the cache: a rebuild re-masters only what changed."""
+def _master_all(cache: Cache, keys: list[str], audio: list, config: Assembly,
+                ready: dict) -> list:
+    """Mastered utterances, through the cache: a rebuild re-masters only what changed.
+    `ready`: those already mastered, by raw key."""
     out = []
     for k, pcm in zip(keys, audio):
-        mk = hashlib.sha256(f"{k}|master|{config.target_lufs}|{config.true_peak_dbtp}"
-                            .encode()).hexdigest()
-        m = cache.get(mk)
+        m = ready.get(k)
         if m is None:
             m = master(pcm, OUTPUT_RATE, config)
-            cache.put(mk, m)
+            cache.put(_master_key(k, config), m)
+            ready[k] = m
         out.append(m)
     return out
 
 
 def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store) -> None:
-    from pipeline.write.audiobook import cover, describe, write_m4b, write_mp3
+    from pipeline.write.audiobook import write_m4b, write_mp3
+    from pipeline.write.cover import cover
+    from pipeline.write.present import description as describe
     from pipeline.write.epub import write_epub
     from pipeline.write.feed import write_chapters_json, write_episode
     from pipeline.write.splice import AAC, MP3, encode_blocks
     from pipeline.write.vtt import write_vtt
     from pipeline.write.web import write_page
-    names = [k for k in debate.speakers()]
-    description = describe(debate, names)
+    description = describe(debate)
     art = cover(debate)
     # The book's audio, block by block: only the blocks that changed are encoded (the M4B and
     # the EPUB share the AAC). Each writer mostly waits on ffmpeg: run them side by side.
@@ -155,14 +167,3 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store
         write_episode(out_dir, stem, debate, timeline, cover_png=art)
         for job in jobs:
             job.result()
-
-
-def _read_stamp(out_dir: Path) -> str | None:
-    try:
-        return json.loads((out_dir / STAMP).read_text("utf-8"))["inputs"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _write_stamp(out_dir: Path, stamp: str) -> None:
-    write_text(out_dir / STAMP, json.dumps({"inputs": stamp}))

@@ -2,20 +2,42 @@
 
 A key is the hash of everything that shapes the audio (engine, model file hash, speaker,
 settings, spoken text); a value is mono int16 PCM at the output rate. Writes are atomic
-(temp file + rename), so a build killed at any moment leaves only complete entries.
+(temp file, synced, then renamed), so a build killed at any moment, even by a power loss, leaves
+only complete entries; and each entry carries its length and checksum, checked on every read, so
+a damaged one (a disk error, a hand edit) reads as missing and is made again.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.atomic import write_bytes, write_text
+from pipeline.atomic import write_bytes
 
-FORMAT = 1                     # bump when the stored audio changes meaning
+FORMAT = 2                     # bump when the stored audio changes meaning (2: checked entries)
+MAGIC = b"HMC1"
+_HEAD = struct.Struct("<4sQI")  # magic, payload length, CRC-32 of the payload (≈ 1 GB/s)
+
+
+def seal(payload: bytes) -> bytes:
+    """An entry as stored: header (length, checksum), then the payload."""
+    return _HEAD.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def unseal(data: bytes | bytearray) -> memoryview | None:
+    """The payload of a stored entry (no copy), or None when truncated, padded or damaged."""
+    if len(data) < _HEAD.size:
+        return None
+    magic, n, crc = _HEAD.unpack_from(data)
+    payload = memoryview(data)[_HEAD.size:]
+    if magic != MAGIC or len(payload) != n or zlib.crc32(payload) != crc:
+        return None
+    return payload
 
 
 def default_dir() -> Path:
@@ -32,15 +54,34 @@ def key(fingerprint: str, rendering: tuple, rate: int, spoken: str) -> str:
 class Cache:
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else default_dir()
+        self.damaged = 0               # entries found damaged (and dropped) since created
 
     def path(self, k: str) -> Path:
         return self.root / k[:2] / f"{k}.pcm"
 
-    def get(self, k: str) -> np.ndarray | None:
+    def read(self, path: Path) -> memoryview | None:
+        """A checked entry's payload (writable); None if missing, or damaged (then removed and
+        counted)."""
         try:
-            return np.fromfile(self.path(k), dtype="<i2")
+            with open(path, "rb") as f:
+                data = bytearray(os.fstat(f.fileno()).st_size)
+                n = f.readinto(data)
+            if n != len(data):            # changed under us: no longer what its header says
+                data = data[:n]
         except FileNotFoundError:
             return None
+        payload = unseal(data)
+        if payload is None:
+            self.damaged += 1
+            Path(path).unlink(missing_ok=True)
+        return payload
+
+    def write(self, path: Path, payload: bytes) -> None:
+        write_bytes(path, seal(payload), durable=True)
+
+    def get(self, k: str) -> np.ndarray | None:
+        payload = self.read(self.path(k))
+        return None if payload is None else np.frombuffer(payload, dtype="<i2")
 
     def __contains__(self, k: str) -> bool:
         return self.path(k).exists()
@@ -53,14 +94,20 @@ class Cache:
         memo = self.root / "digests" / hashlib.sha256(
             f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
         try:
-            return memo.read_text()
-        except FileNotFoundError:
-            d = digest(path)
+            known = memo.read_text()
+            if len(known) == 16 and all(c in "0123456789abcdef" for c in known):
+                return known
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
+        d = digest(path)
+        try:
             write_bytes(memo, d.encode())
-            return d
+        except OSError:                  # only a shortcut: the build says if the cache is read-only
+            pass
+        return d
 
     def put(self, k: str, pcm: np.ndarray) -> None:
-        write_bytes(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+        self.write(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())
 
     # Word times beside the audio, under the same key: where each spoken word but the first
     # starts in the stored PCM. A sidecar, so a sentence-mode entry stays valid and word mode
@@ -68,14 +115,16 @@ class Cache:
     def words_path(self, k: str) -> Path:
         return self.root / k[:2] / f"{k}.words.json"
 
+    def _words(self, k: str) -> dict | None:
+        payload = self.read(self.words_path(k))
+        return None if payload is None else json.loads(bytes(payload))
+
     def has_words(self, k: str) -> bool:
-        return self.words_path(k).exists()
+        return self._words(k) is not None
 
     def get_words(self, k: str) -> list[int] | None:
-        try:
-            return json.loads(self.words_path(k).read_text("utf-8"))["starts"]
-        except (FileNotFoundError, ValueError, KeyError):
-            return None
+        entry = self._words(k)
+        return entry["starts"] if entry else None
 
     def put_words(self, k: str, starts: list[int] | None) -> None:
-        write_text(self.words_path(k), json.dumps({"starts": starts}))
+        self.write(self.words_path(k), json.dumps({"starts": starts}).encode())

@@ -14,15 +14,22 @@ def cli(*args, stdin=None):
 
 
 def test_parse_json_contract():
+    """The README's contract: the original fields, and the richer model's beside them."""
     d = json.loads(cli("parse", SENAT, "--json"))
-    assert set(d) == {"title", "date", "chamber", "sections"}
+    assert set(d) == {"title", "date", "chamber", "sections", "source", "details"}
     items = [i for s in d["sections"] for i in s["items"]]
     kinds = {i["kind"] for i in items}
     assert kinds == {"speech", "stage", "heading"}
     for i in items:
         if i["kind"] == "speech":
-            assert set(i["speaker"]) == {"label", "civility", "name", "role"}
+            assert set(i["speaker"]) == {"label", "civility", "name", "role", "id", "presiding",
+                                         "sex"}
+            assert {"continues", "interjection", "source"} <= set(i)
             assert i["paragraphs"] and all(isinstance(p, str) for p in i["paragraphs"])
+        if i["kind"] == "heading":
+            assert "level" in i
+    from pipeline.model import Debate
+    assert Debate.from_json(d).to_json() == d           # parse --json round-trips
     names = {i["speaker"]["name"] for i in items if i["kind"] == "speech"}
     assert {"Loïc Hervé", "Marc Ferracci", "Laure Darcos"} <= names
 
@@ -41,7 +48,8 @@ def test_normalize_one_line_out_per_line_in():
 
 def test_cast_json_contract(mbrola_dir):
     d = json.loads(cli("cast", AN, "--json", "--voices", mbrola_dir))
-    assert all(set(v) == {"engine", "voice", "speaker_id", "gender"} for v in d.values())
+    assert all(set(v) == {"engine", "voice", "speaker_id", "gender", "length_scale", "pitch",
+                          "role"} for v in d.values())
     assert d["Christiane Taubira"]["gender"] == "female"
     assert d["Claude Bartolone"]["gender"] == "male"
     assert d["Claude Bartolone"] == d["Christophe Sirugue"], "one chair voice, whoever holds it"

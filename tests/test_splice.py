@@ -12,6 +12,7 @@ from pipeline.synth import Synthesizer
 from pipeline.synth.engines import OUTPUT_RATE
 from pipeline.voices import installed
 from pipeline.cast import cast
+from pipeline.config import load_catalog
 from pipeline.write import splice
 from pipeline.write.ffmpeg import decode
 from pipeline.write.splice import AAC, BLOCK, MARGIN, MP3, encode_blocks, remux, spans
@@ -25,12 +26,12 @@ def book(tmp_path_factory, mbrola_dir):
     tmp = tmp_path_factory.mktemp("splice")
     debate = parse_file(excerpt(SENAT, tmp / "extrait.txt", 14))
     utterances = segment(debate)
-    voices = cast(debate, installed(mbrola_dir, None), tmp / "cast.toml", mbrola_dir)
+    voices, _ = cast(debate, installed(mbrola_dir, None), load_catalog(mbrola_dir), {})
     audio, _ = Synthesizer({}, Cache(tmp / "cache"), 2).run(
         [(u.spoken, voices[u.speaker]) for u in utterances], progress=False)
     config = Assembly.load()
     pcm, timeline = assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio],
-                             debate, OUTPUT_RATE, config)
+                             debate, OUTPUT_RATE, config, grid=(BLOCK, MARGIN))
     assert len(timeline.blocks) >= 5
     return pcm, timeline, tmp
 
@@ -112,3 +113,97 @@ def test_a_misaligned_block_is_refused(book):
     shifted = replace(timeline, blocks=(0, timeline.blocks[1] + 1, *timeline.blocks[2:]))
     with pytest.raises(ValueError, match="whole number"):
         encode_blocks(pcm, shifted, [AAC])
+
+
+def _bounded(fn, *args):
+    """fn(*args) in a thread that must end within 10 s (a parser that loops would hang the
+    suite): its exception, or None."""
+    import threading
+    box = []
+
+    def run():
+        try:
+            fn(*args)
+        except BaseException as e:      # noqa: BLE001 — handed to the test
+            box.append(e)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), f"{fn.__name__} loops forever on {args[0][:12]!r}"
+    return box[0] if box else None
+
+
+@pytest.fixture(scope="module")
+def streams(book):
+    pcm, timeline, _ = book
+    aac, mp3 = encode_blocks(pcm, timeline, [AAC, MP3])
+    return aac[0], mp3[0]
+
+
+def test_frame_parsers_refuse_corrupt_streams(streams):
+    from pipeline.errors import ToolError
+    aac, mp3 = streams
+    assert len(splice.adts_frames(aac)) * 1024 == len(splice.mp3_frames(mp3)) * 576   # 22 kHz
+    zero = bytearray(aac[:7])
+    zero[3] &= 0xFC
+    zero[4] = 0
+    zero[5] &= 0x1F                      # frame length 0
+    free = bytearray(mp3[:4])
+    free[2] &= 0x0F                      # bitrate index 0: "free format", no size
+    bad_rate = bytearray(mp3[:4])
+    bad_rate[2] |= 0x0C                  # sample rate index 3: reserved
+    for parse, data, said in [
+            (splice.adts_frames, bytes(zero) + aac, "shorter than its header"),
+            (splice.adts_frames, aac + aac[:5], "truncated frame header"),
+            (splice.adts_frames, aac[:-3], "cut short"),
+            (splice.adts_frames, b"\x00" + aac, "out of sync"),
+            (splice.mp3_frames, bytes(free) + mp3, "gives no frame size"),
+            (splice.mp3_frames, bytes(bad_rate) + mp3, "gives no frame size"),
+            (splice.mp3_frames, mp3 + mp3[:2], "truncated frame header"),
+            (splice.mp3_frames, mp3[:-3], "cut short")]:
+        e = _bounded(parse, data)
+        assert isinstance(e, ToolError) and said in str(e), (parse.__name__, said, e)
+
+
+def test_encoder_delays_are_measured_once_per_ffmpeg_version_and_kept(book, tmp_path,
+                                                                      monkeypatch):
+    """Where a click comes back: 1024 (AAC priming), 1105 (LAME 576 + decoder 529) with this
+    ffmpeg; measured once, kept in the store, not measured again by the next process."""
+    assert splice.measure_delay(AAC, OUTPUT_RATE) == 1024
+    assert splice.measure_delay(MP3, OUTPUT_RATE) == 1105
+    pcm, timeline, _ = book
+    store = tmp_path / "store"
+    first = encode_blocks(pcm, timeline, [AAC, MP3], store)
+    assert len(list((store / "delays").iterdir())) == 2
+    splice._measured.cache_clear()                 # as in a new process
+    monkeypatch.setattr(splice, "measure_delay", lambda *a: pytest.fail("measured again"))
+    assert encode_blocks(pcm, timeline, [AAC, MP3], store) == first
+
+
+def test_a_changed_delay_is_never_spliced_with_the_old(book, tmp_path, monkeypatch):
+    from pipeline.errors import ToolError
+    pcm, timeline, _ = book
+    encode_blocks(pcm, timeline, [AAC], tmp_path / "store")
+    encoded: list[int] = []
+    real = splice._encode_batch
+    monkeypatch.setattr(splice, "_encode_batch",
+                        lambda blocks, *a: encoded.append(len(blocks)) or real(blocks, *a))
+    monkeypatch.setattr(splice, "ffmpeg_version", lambda: "a later ffmpeg")
+    monkeypatch.setattr(splice, "measure_delay", lambda codec, rate: 1000)
+    splice._measured.cache_clear()
+    encode_blocks(pcm, timeline, [AAC], tmp_path / "store")
+    assert sum(encoded) == len(timeline.blocks)     # every block encoded again, none reused
+    monkeypatch.setattr(splice, "measure_delay", lambda codec, rate: MARGIN + 1)
+    splice._measured.cache_clear()
+    with pytest.raises(ToolError, match="refusing to splice"):
+        encode_blocks(pcm, timeline, [AAC], tmp_path / "other")
+    splice._measured.cache_clear()
+
+
+def test_a_damaged_stored_block_is_encoded_again(book, tmp_path):
+    pcm, timeline, _ = book
+    store = tmp_path / "store"
+    [first] = encode_blocks(pcm, timeline, [AAC], store)
+    victim = sorted(store.glob("??/*.aac"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    assert encode_blocks(pcm, timeline, [AAC], store) == [first]

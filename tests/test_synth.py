@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -64,3 +66,22 @@ def test_variants_are_audibly_different():
     assert len(slower) > 1.1 * len(plain)
     higher = e.synthesize(SENTENCE, Voice("mbrola", "fr1", pitch=1.15))
     assert not np.array_equal(higher[: len(plain)], plain[: len(higher)])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_engine_failure_is_one_clear_error(tmp_path, monkeypatch, workers):
+    """A failing engine (here a pico2wave that stops, as on a broken install) is a ToolError
+    naming the voice, the sentence and the engine's last stderr line, also from the pool."""
+    from pipeline.cache import Cache
+    from pipeline.errors import ToolError
+    fake = tmp_path / "bin" / "pico2wave"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'pico: loading' >&2\necho 'pico: no lingware for fr-FR' >&2\n"
+                    "exit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    reqs = [("Une phrase.", Voice("pico", "fr-FR")), ("Une autre.", Voice("pico", "fr-FR"))]
+    with pytest.raises(ToolError) as e:
+        Synthesizer({}, Cache(tmp_path / "c"), workers).run(reqs, progress=False)
+    assert str(e.value).startswith("pico voice fr-FR failed on “Une ")
+    assert str(e.value).endswith("”: pico: no lingware for fr-FR")

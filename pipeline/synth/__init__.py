@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
+import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.cache import Cache, key as cache_key
-from pipeline.model import Voice
+from pipeline.errors import ToolError, last_line
+from pipeline.model import InputError, Voice
 from pipeline.synth.engines import OUTPUT_RATE, OfflineEngine, PiperEngine
 
 SILENCE_DB = -50.0             # edges quieter than this are trimmed…
 KEEP_MS = 30                   # …keeping this much, so pauses are ours, not the engine's
+TIMED_ENGINES = ("piper", "mbrola")   # engines that tell where words start (not pico)
 
 
 @dataclass
 class Stats:
     synthesized: int = 0
     reused: int = 0
+    damaged: int = 0           # cache entries found damaged, synthesized again
     samples: int = 0
     seconds: float = 0.0
     calls: list = field(default_factory=list)   # spoken texts synthesized, in order done
 
     def summary(self) -> str:
-        return (f"synthesized {self.synthesized} utterances, reused {self.reused} from cache, "
-                f"{self.samples / OUTPUT_RATE / 60:.1f} min of audio in {self.seconds:.1f} s")
+        repaired = f", {self.damaged} damaged cache entries made again" if self.damaged else ""
+        return (f"synthesized {self.synthesized} utterances, reused {self.reused} from cache"
+                f"{repaired}, {self.samples / OUTPUT_RATE / 60:.1f} min of audio in "
+                f"{self.seconds:.1f} s")
 
 
 def trim_bounds(audio: np.ndarray) -> tuple[int, int]:
@@ -65,12 +74,10 @@ class Engines:
         return to_int16(trim(self.of(voice).synthesize(text, voice)))
 
     def render_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
-        """render(), and where each spoken word but the first starts in it (Piper only: the
-        offline engine has no alignments, None). Starts follow the trimming: shifted by the
-        cut, clamped into the kept audio."""
-        if voice.engine != "piper":
-            return self.render(text, voice), None
-        audio, starts = self.piper.synthesize_timed(text, voice)
+        """render(), and where each spoken word but the first starts in it (None with pico,
+        which tells no times). Starts follow the trimming: shifted by the cut, clamped into
+        the kept audio."""
+        audio, starts = self.of(voice).synthesize_timed(text, voice)
         a, b = trim_bounds(audio)
         if starts is not None:
             starts = [min(max(s - a, 0), b - a) for s in starts]
@@ -78,12 +85,21 @@ class Engines:
 
 
 def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool) -> int:
-    """Synthesize one utterance into the cache (its word times too when `timed`)."""
+    """Synthesize one utterance into the cache (its word times too when `timed`). An engine's
+    failure is a ToolError naming the voice, the sentence and the engine's last word."""
+    try:
+        if timed:
+            pcm, starts = engines.render_timed(text, voice)
+        else:
+            pcm, starts = engines.render(text, voice), None
+    except (ToolError, OSError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:
+        shown = text if len(text) <= 60 else text[:57] + "…"
+        raise ToolError(f"{voice.engine} voice {voice.voice} failed on “{shown}”: "
+                        f"{last_line(str(e) or type(e).__name__)}") from None
     if timed:
-        pcm, starts = engines.render_timed(text, voice)
         cache.put_words(k, starts)
-    else:
-        pcm = engines.render(text, voice)
     cache.put(k, pcm)
     return len(pcm)
 
@@ -91,7 +107,14 @@ def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, time
 _WORKER: dict = {}
 
 
-def _init_worker(models: dict[str, Path], threads: int, cache_root: Path) -> None:
+def _init_worker(models: dict[str, Path], threads: int, cache_root: Path,
+                 scratch: Path | None) -> None:
+    # Ctrl-C is the parent's to handle (it stops the pool): a worker ignores it (it was born
+    # ignoring it, see _children_ignore_sigint). SIGTERM (pool.terminate()) ends it at once:
+    # its temp files are in the build's scratch folder, which the next build removes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if scratch:
+        tempfile.tempdir = str(scratch)
     _WORKER["engines"] = Engines(models, threads)
     _WORKER["cache"] = Cache(cache_root)
 
@@ -102,11 +125,39 @@ def _work(job: tuple[str, str, Voice, bool]) -> tuple[str, int]:
     return job[0], _store(_WORKER["engines"], _WORKER["cache"], *job)
 
 
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                     # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _children_ignore_sigint():
+    """Processes started in here ignore SIGINT from birth (a disposition kept across exec, and
+    Python then installs no KeyboardInterrupt handler): a Ctrl-C while they import gives no
+    traceback. The parent's own handler is back on leaving."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class Synthesizer:
-    def __init__(self, models: dict[str, Path], cache: Cache, workers: int | None = None):
+    def __init__(self, models: dict[str, Path], cache: Cache, workers: int | None = None,
+                 scratch: Path | None = None):
+        """`workers`: processes, at most one per core and one per utterance to synthesize (more
+        would only compete). `scratch`: where the engines' temp files go (default: $TMPDIR)."""
+        if workers is not None and workers < 1:
+            raise InputError(f"--workers {workers}: needs at least 1 worker")
         self.models = models
         self.cache = cache
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.scratch = scratch
+        self.workers = min(workers or cores(), cores())
         # One worker = one core: one onnxruntime thread per session, in-process or in the pool
         # (two single-thread processes beat one two-thread process on these machines).
         self._engines = Engines(models, threads=1)
@@ -117,33 +168,51 @@ class Synthesizer:
                          voice.rendering, OUTPUT_RATE, spoken)
 
     def run(self, requests: list[tuple[str, Voice]], progress: bool = True,
-            keys: list[str] | None = None, words: bool = False) -> tuple[list[np.ndarray], Stats]:
+            keys: list[str] | None = None, words: bool = False,
+            ready: dict[str, int] | None = None) -> tuple[list[np.ndarray | None], Stats]:
         """Audio for each (spoken, voice) request, in order; synthesizes only cache misses.
-        `keys`: the requests' cache keys when the caller already has them. `words`: Piper
-        utterances also get their word times (word_starts); one cached without them is
-        synthesized again (same audio) to get them."""
+        `keys`: the requests' cache keys when the caller already has them. `words`: Piper and
+        espeak-ng + MBROLA utterances also get their word times (word_starts); one cached
+        without them is synthesized again (same audio) to get them. `ready`: keys whose audio
+        the caller already has in another form (their length in samples): neither read nor
+        synthesized, their audio None."""
         t0 = time.perf_counter()
         stats = Stats()
         keys = keys or [self.key(spoken, voice) for spoken, voice in requests]
+        damaged = self.cache.damaged
+        found: dict[str, np.ndarray | None] = {}
         todo: dict[str, tuple[str, str, Voice, bool]] = {}
         for k, (spoken, voice) in zip(keys, requests):
-            timed = words and voice.engine == "piper"
-            if k not in todo and (k not in self.cache or (timed and not self.cache.has_words(k))):
+            if k in found:
+                continue
+            timed = words and voice.engine in TIMED_ENGINES
+            if ready and k in ready and not (timed and not self.cache.has_words(k)):
+                found[k] = None
+                continue
+            found[k] = self.cache.get(k)         # checked: a damaged entry reads as missing
+            if found[k] is None or (timed and not self.cache.has_words(k)):
                 todo[k] = (k, spoken, voice, timed)
-        stats.reused = len(set(keys)) - len(todo)
+        stats.damaged = self.cache.damaged - damaged
+        stats.reused = len(found) - len(todo)
         # Longest first: the pool's tail is then short sentences.
         jobs = sorted(todo.values(), key=lambda j: (-len(j[1]), j[0]))
         if jobs:
             self._run_jobs(jobs, stats, progress)
-        audio = [self.cache.get(k) for k in keys]
-        stats.samples = sum(len(a) for a in audio)
+            for k in todo:
+                found[k] = self.cache.get(k)
+                if found[k] is None:
+                    raise ToolError(f"{self.cache.root}: an utterance just synthesized cannot "
+                                    "be read back from the cache")
+        audio = [found[k] for k in keys]
+        stats.samples = sum(len(a) if a is not None else ready[k] for k, a in zip(keys, audio))
         stats.seconds = time.perf_counter() - t0
         return audio, stats
 
     def _run_jobs(self, jobs, stats: Stats, progress: bool) -> None:
         bar = _Progress(len(jobs), enabled=progress)
         try:
-            if self.workers == 1 or len(jobs) == 1:
+            workers = min(self.workers, len(jobs))
+            if workers == 1:
                 engines = self._engines
                 for job in jobs:
                     n = _store(engines, self.cache, *job)
@@ -151,8 +220,10 @@ class Synthesizer:
                     bar.advance(n)
             else:
                 ctx = mp.get_context("spawn")    # no fork of loaded onnx sessions
-                with ctx.Pool(self.workers, _init_worker,
-                              (self.models, 1, self.cache.root)) as pool:
+                with _children_ignore_sigint():
+                    pool = ctx.Pool(workers, _init_worker,
+                                    (self.models, 1, self.cache.root, self.scratch))
+                with pool:
                     texts = {j[0]: j[1] for j in jobs}
                     for k, n in pool.imap_unordered(_work, jobs, chunksize=1):
                         stats.calls.append(texts[k])

@@ -1,11 +1,15 @@
 """The ffmpeg binary shipped by imageio-ffmpeg (no system ffmpeg needed): run, decode, read tags."""
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.errors import ToolError, last_line
 
 
 def ffmpeg_exe() -> str:
@@ -21,10 +25,18 @@ def ffmpeg_version() -> str:
 
 
 def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> bytes:
+    """ffmpeg's stdout. A failure is a ToolError with ffmpeg's last stderr line; a full or
+    read-only disk is the OSError it is (the build names the folder)."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", *args]
     proc = subprocess.run(cmd, input=stdin, capture_output=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip()}")
+        said = last_line(proc.stderr)
+        for code in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+            if os.strerror(code) in said:
+                raise OSError(code, os.strerror(code))
+        if proc.returncode < 0:
+            said = f"killed by signal {-proc.returncode}"
+        raise ToolError(f"ffmpeg failed: {said}")
     return proc.stdout
 
 

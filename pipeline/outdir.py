@@ -1,0 +1,141 @@
+"""The out folder of a build: one build at a time (a lock), checked writable before any
+synthesis, outputs published together, and a stamp that describes exactly the files on disk.
+
+The stamp (`.build.json`) holds the digest of the build's inputs and the size and SHA-256 of
+every output it published (by content, not modification time: the stamp too is the same bytes
+for the same inputs; hashing costs ≈ 90 ms for a whole seed's outputs). It is removed before the first output is replaced and written after
+the last: an interrupted build, a deleted or changed output, all read as "not up to date".
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.atomic import Staging, clear_stale, staged, write_text
+from pipeline.model import InputError
+
+STAMP = ".build.json"
+LOCK = ".hemicycle.lock"
+
+_HELD: dict[Path, list] = {}            # out folder → [open lock file, depth]: re-entrant
+_GUARD = threading.Lock()
+
+
+def _say(folder: Path, e: OSError) -> InputError:
+    return InputError(f"{folder}: {e.strerror or e}")
+
+
+@contextmanager
+def lock(out: Path) -> Iterator[None]:
+    """Hold `out`'s build lock (created if needed); another process holding it is an error.
+    The kernel drops the lock with its holder, so a killed build leaves none behind."""
+    out = Path(out)
+    key = out.resolve()
+    with _GUARD:
+        held = _HELD.get(key)
+        if held:
+            held[1] += 1
+    if not held:
+        check_writable(out)
+        try:
+            f = open(out / LOCK, "a")
+        except OSError as e:
+            raise _say(out, e) from None
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise InputError(f"another build is writing {out}: wait for it to finish") from None
+        with _GUARD:
+            held = _HELD[key] = [f, 1]
+    try:
+        yield
+    finally:
+        with _GUARD:
+            held[1] -= 1
+            if held[1] == 0:
+                _HELD.pop(key)
+                held[0].close()
+
+
+def check_writable(*folders: Path) -> None:
+    """Each folder exists (made if needed) and takes a file: else one line naming it."""
+    for folder in map(Path, folders):
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder}: not a folder")
+        probe = folder / f".hemicycle-probe-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise _say(folder, e) from None
+
+
+class Writing:
+    """A build writing its out folder. `where`: the folder an OSError is reported against (the
+    cache while synthesizing, the out folder while writing)."""
+
+    def __init__(self, out_dir: Path, stage: Staging | None, where: Path):
+        self.out_dir, self.stage, self.where = out_dir, stage, where
+
+
+@contextmanager
+def writing(out: Path, out_dir: Path, cache_root: Path) -> Iterator[Writing]:
+    """Lock `out`, check it and the cache writable, clear what killed builds left, stage the
+    outputs; any OSError inside is one line naming the folder, and no output is replaced."""
+    with lock(out):
+        check_writable(out_dir, cache_root)
+        clear_stale(out_dir)
+        w = Writing(out_dir, None, cache_root)
+        try:
+            with staged(out_dir) as w.stage:
+                yield w
+        except OSError as e:
+            raise _say(_folder(e, w.where, out_dir, cache_root), e) from None
+
+
+def _folder(e: OSError, where: Path, *known: Path) -> Path:
+    """The folder to name: the known one (out folder, cache) holding the file that failed, else
+    the file's own folder, else the folder being written when it failed."""
+    if not e.filename:
+        return where
+    failed = Path(os.fsdecode(e.filename)).absolute()
+    for folder in known:
+        if failed.is_relative_to(Path(folder).absolute()):
+            return folder
+    return failed.parent
+
+
+def _seen(path: Path) -> list:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return [path.stat().st_size, h.hexdigest()]
+
+
+def up_to_date(out_dir: Path, inputs: str) -> bool:
+    """The stamp is for these inputs and every output it lists is on disk, unchanged."""
+    try:
+        stamp = json.loads((out_dir / STAMP).read_text("utf-8"))
+        if stamp["inputs"] != inputs or not stamp["outputs"]:
+            return False
+        return all(_seen(out_dir / name) == seen for name, seen in stamp["outputs"].items())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def publish(w: Writing, inputs: str) -> None:
+    """Every staged output into place, between removing the old stamp and writing the new."""
+    (w.out_dir / STAMP).unlink(missing_ok=True)
+    outputs = {target.name: _seen(target) for target in w.stage.publish()}
+    write_text(w.out_dir / STAMP, json.dumps({"inputs": inputs, "outputs": outputs},
+                                             sort_keys=True, indent=1))
+    w.stage.publish()
