@@ -1,12 +1,14 @@
-"""Word timing: Piper's phoneme alignments → spoken-word starts → displayed-word starts.
+"""Word timing: the engine's phoneme times → spoken-word starts → displayed-word starts.
 
 Spoken words are the whitespace tokens of the normalized text that hold a letter or digit. The
-engine finds where each one starts in its audio (word_starts); display_words maps the displayed
+engine finds where each one starts in its audio (word_starts from Piper's phoneme alignments,
+mark_starts from espeak-ng's phoneme events with MBROLA); display_words maps the displayed
 sentence's words onto them ("183" ↔ "cent quatre-vingt-trois") by normalizing growing prefixes
 of the sentence, so no normalization rule needs a special case here.
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from functools import lru_cache
@@ -94,6 +96,61 @@ def word_starts(words: Sequence[str], groups: Sequence[int], times: Sequence[int
             out.append(times[pos])
             last = pos
     return out
+
+
+def mark_starts(spoken: str, marks: Sequence[tuple[int, int, bool]]) -> list[int]:
+    """Start (in samples) of every spoken word of `spoken` but the first, from the phonemes
+    espeak-ng said: (character index in `spoken`, start sample, is a pause) each, in order.
+
+    A phoneme at the start of a letter run begins an espeak word; the first such one inside a
+    spoken word is where that word starts ("quatre-vingt-trois" is three espeak words, one of
+    ours). A pause holding a word's position (the clause pause before it, the glottal stop of
+    an h aspiré) hands it to the next sound. A word with none (espeak said "parce que" as one
+    word) is placed by letter count among the sounds between its neighbours."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", spoken)
+             if any(ch.isalnum() for ch in m.group())]
+    heads = [a for a, _ in spans]
+
+    def word_at(pos: int) -> int | None:
+        if not (0 <= pos < len(spoken) and spoken[pos].isalnum()
+                and (pos == 0 or not spoken[pos - 1].isalnum())):
+            return None                   # inside a word, or a clause's filler position
+        i = bisect.bisect_right(heads, pos) - 1
+        return i if i >= 0 and pos < spans[i][1] else None
+
+    times: list[int] = []                 # start of each sound (not pause)
+    first: list[int | None] = [None] * len(spans)
+    pending = None
+    for pos, sample, pause in marks:
+        i = word_at(pos)
+        if pause:
+            pending = i if i is not None else pending
+            continue
+        if i is None:
+            i = pending
+        pending = None
+        if i is not None and first[i] is None:
+            first[i] = len(times)
+        times.append(sample)
+    n, m = len(spans), len(times)
+    if n < 2 or m == 0:
+        return []
+    first[0] = 0
+    known = [0]                           # words whose sound is certain, in time order
+    for i in range(1, n):
+        if first[i] is not None and first[i] > first[known[-1]]:
+            known.append(i)
+        else:
+            first[i] = None
+    letters = [_letters(spoken[a:b]) for a, b in spans]
+    for a, b in zip(known, known[1:] + [n]):
+        lo, hi = first[a], first[b] if b < n else m
+        seg, last = letters[a:b], lo
+        for t in range(1, b - a):
+            pos = lo + round((hi - lo) * sum(seg[:t]) / sum(seg))
+            pos = min(max(pos, last + 1), hi - 1) if last + 1 < hi else last
+            first[a + t] = last = pos
+    return [times[j] for j in first[1:]]
 
 
 @lru_cache(maxsize=8192)

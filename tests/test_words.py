@@ -13,7 +13,8 @@ from pipeline.build import build
 from pipeline.cache import Cache
 from pipeline.model import Voice
 from pipeline.normalize import normalize
-from pipeline.words import display_starts, display_words, spoken_words, word_starts
+from pipeline.words import (display_starts, display_words, mark_starts, spoken_words,
+                            word_starts)
 
 from conftest import SENAT, excerpt
 from test_epub import NS, Book, _problems, epubcheck, parse_clock
@@ -90,8 +91,6 @@ def test_smil_word_pars_ids_order_and_epubcheck(worded):
     assert n_words == len(r.timeline.words)
     [summary] = book.meta("schema:accessibilitySummary")
     assert "Chaque mot du texte est synchronisé" in summary
-    [description] = book.opf.xpath("//dc:description/text()", namespaces=NS)
-    assert "synchronisé mot à mot" in description
     # the displayed text is unchanged by the word spans (no-break spaces, punctuation)
     text = "".join(t for d, _ in book.overlays() for t in book.xml(d).xpath("//x:body//text()",
                                                                           namespaces=NS))
@@ -153,20 +152,37 @@ def test_rebuild_reuses_words_and_sentence_mode_has_none(worded, piper_dir):
     assert plain.timeline.clips == r.timeline.clips
 
 
+def test_mark_starts_reads_espeak_positions():
+    """espeak-ng's phoneme events as the MBROLA engine gets them: (character, sample, pause).
+    A word's first phoneme carries its position, the others their clause's start (a space
+    here); the clause pause carries the next word's position and hands it on; "parce que" is
+    one espeak word: "que" is placed by letters; "quatre-vingts" is two espeak words, one
+    of ours."""
+    text = "Parce que, quatre-vingts élus."
+    marks = [(0, 0, False), (-1, 10, False), (-1, 20, False), (-1, 30, False),   # p a r s
+             (-1, 40, False), (-1, 50, False),                                   # k @
+             (11, 60, True), (10, 70, False), (10, 80, False), (10, 90, False),   # _: k a t
+             (18, 100, False), (10, 110, False), (25, 120, False), (10, 130, False)]  # v E~ e l
+    assert mark_starts(text, marks) == [40, 70, 120]
+    assert mark_starts("Oui.", [(0, 0, False)]) == []
+
+
 @pytest.mark.parametrize("voice", [Voice("piper", "fr_FR-testmulti-tiny", 2, pitch=1.12),
                                    Voice("piper", "fr_FR-test-tiny", length_scale=1.1,
                                          pitch=0.9),
-                                   Voice("mbrola", "fr1")])
+                                   Voice("mbrola", "fr1"),
+                                   Voice("mbrola", "fr3", length_scale=1.1, pitch=0.95),
+                                   Voice("pico", "fr-FR")])
 def test_render_timed_follows_variants_and_trimming(voice, piper_dir):
     """Word starts are in samples of the stored audio: after the pitch variant's resampling and
-    the trimming of edge silence; same audio as an untimed render. The offline engine: none."""
+    the trimming of edge silence; same audio as an untimed render. Pico tells none."""
     from pipeline.synth import Engines
     from pipeline.voices import piper_models
     engines = Engines({p.name[: -len(".onnx")]: p for p in piper_models(piper_dir)}, 1)
     text = "Monsieur le président, mes chers collègues, la séance est ouverte."
     pcm, starts = engines.render_timed(text, voice)
     assert np.array_equal(pcm, engines.render(text, voice))
-    if voice.engine != "piper":
+    if voice.engine == "pico":
         assert starts is None
         return
     assert len(starts) == len(spoken_words(text)) - 1
@@ -179,7 +195,7 @@ def test_vtt_cues_carry_word_timestamps(worded):
     """Word mode: each cue's words after the first are preceded by their start, strictly
     increasing inside the cue; without the tags the cue is the sentence."""
     from pipeline.write.vtt import timestamp
-    from pipeline.write.epub import to_ms
+    from pipeline.write.present import to_ms
     r, src, *_ = worded
     cues = (r.out_dir / f"{src.stem}.vtt").read_text("utf-8").split("\n\n")[1:]
     by_id = {u.id: u for u in r.utterances}

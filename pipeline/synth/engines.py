@@ -18,6 +18,7 @@ import numpy as np
 import soxr
 
 from pipeline.model import Voice
+from pipeline.normalize.phonemes import to_ipa, to_letters
 
 OUTPUT_RATE = 22050            # Piper medium's own rate: its audio is never resampled
 ESPEAK_SPEED = 130             # espeak "words per minute" at length_scale 1: ≈ 180 real wpm on debates
@@ -128,7 +129,8 @@ class PiperEngine:
         config = SynthesisConfig(speaker_id=voice.speaker_id,
                                  length_scale=voice.length_scale * voice.pitch,
                                  noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False)
-        return pv.config.sample_rate, list(pv.synthesize(text, syn_config=config,
+        # Exact pronunciations come as espeak mnemonics in [[…]]: Piper reads IPA there.
+        return pv.config.sample_rate, list(pv.synthesize(to_ipa(text), syn_config=config,
                                                          include_alignments=aligned))
 
     @staticmethod
@@ -184,7 +186,8 @@ def phoneme_stream(chunks: list) -> tuple[list[int], list[int]] | None:
 
 
 class OfflineEngine:
-    """espeak-ng + MBROLA (voices "fr1"…"fr7") and pico2wave ("fr-FR"), run as subprocesses."""
+    """espeak-ng + MBROLA (voices "fr1"…"fr7"), through espeak-ng's library in this process,
+    and pico2wave ("fr-FR"), run as a subprocess."""
     name = "offline"
     settings = f"espeak-s{ESPEAK_SPEED}-p{ESPEAK_PITCH}"   # shape the audio: in every cache key
 
@@ -199,25 +202,38 @@ class OfflineEngine:
         return "pico-" + _pico_version()
 
     def synthesize(self, text: str, voice: Voice) -> np.ndarray:
+        return self.synthesize_timed(text, voice)[0]
+
+    def synthesize_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
+        """The audio, and where each spoken word of `text` but the first starts in it (samples
+        at OUTPUT_RATE): from espeak-ng's phoneme events with MBROLA; None with pico, which
+        tells no times."""
+        if voice.engine != "mbrola":
+            return self._pico(text, voice), None
+        from pipeline.synth.espeak import espeak
+        from pipeline.words import mark_starts
+        # espeak's own speed and pitch make the variants: no resampling artefacts.
+        speed = round(ESPEAK_SPEED / voice.length_scale)
+        pitch = max(0, min(99, round(ESPEAK_PITCH * voice.pitch ** 4)))
+        pcm, rate, marks = espeak().render(text, f"mb-{voice.voice}", speed, pitch)
+        audio = to_output_rate(pcm.astype(np.float32) / 32768.0, rate)
+        scale = OUTPUT_RATE / rate
+        return audio, [min(max(round(s * scale), 0), audio.size)
+                       for s in mark_starts(text, marks)]
+
+    @staticmethod
+    def _pico(text: str, voice: Voice) -> np.ndarray:
         with tempfile.TemporaryDirectory(prefix="hemicycle-") as tmp:
             out = os.path.join(tmp, "out.wav")
-            if voice.engine == "mbrola":
-                # espeak's own speed and pitch make the variants: no resampling artefacts.
-                speed = round(ESPEAK_SPEED / voice.length_scale)
-                pitch = max(0, min(99, round(ESPEAK_PITCH * voice.pitch ** 4)))
-                cmd = ["espeak-ng", "-v", f"mb-{voice.voice}", "-s", str(speed), "-p", str(pitch),
-                       "-w", out, "--stdin"]
-                proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
-            else:
-                proc = subprocess.run(["pico2wave", "-l", voice.voice, "-w", out, "--", text],
-                                      capture_output=True)
+            # pico takes no phonemes: a [[…]] pronunciation is respelled in letters
+            proc = subprocess.run(["pico2wave", "-l", voice.voice, "-w", out, "--",
+                                   to_letters(text)],
+                                  capture_output=True)
             if proc.returncode != 0 or not os.path.exists(out):
-                raise RuntimeError(f"{cmd[0] if voice.engine == 'mbrola' else 'pico2wave'} "
-                                   f"failed: {proc.stderr.decode(errors='replace').strip()}")
+                raise RuntimeError(f"pico2wave failed: "
+                                   f"{proc.stderr.decode(errors='replace').strip()}")
             audio, rate = read_wav(Path(out).read_bytes())
-        if voice.engine == "pico":
-            audio = shift_pitch(audio, rate, voice.pitch)
-        return to_output_rate(audio, rate)
+        return to_output_rate(shift_pitch(audio, rate, voice.pitch), rate)
 
 
 @lru_cache(maxsize=1)
