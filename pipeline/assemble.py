@@ -7,18 +7,17 @@ synthesis. `assemble` then only lays mastered utterances and pauses end to end.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.model import Chapter, Clip, Debate, Timeline, Utterance, WordClip
-from pipeline.write.splice import BLOCK, MARGIN
+from pipeline.model import AgendaItem, Chapter, Clip, Debate, Timeline, Utterance, WordClip
 
 CONFIG = Path(__file__).parent / "data" / "assembly.toml"
 MIN_MEASURE_S = 0.5            # BS.1770 gating needs 400 ms blocks: shorter clips are tiled
+NO_GRID = (1, 0)               # (block, margin) in samples: no codec frames to round to
 
 
 @dataclass(frozen=True)
@@ -28,14 +27,14 @@ class Assembly:
     true_peak_dbtp: float
     stage_mode: str = "read"   # "read" | "skip" | "cue"
     cue_ms: int = 450
+    heard_ms: dict | None = None   # kind → (lowest, highest) heard pause; None: no bounds
+    chapter_min_s: float = 30.0    # shorter agenda parts are merged into a neighbour
+    chapters_max: int = 255        # the M4B's Nero `chpl` atom holds at most 255
 
     @staticmethod
     def load(path: Path = CONFIG) -> "Assembly":
-        d = tomllib.loads(Path(path).read_text("utf-8"))
-        stage = d.get("stage", {})
-        return Assembly(d["pauses"], float(d["loudness"]["target_lufs"]),
-                        float(d["loudness"]["true_peak_dbtp"]), stage.get("mode", "read"),
-                        int(stage.get("cue_ms", 450)))
+        from pipeline.config import load_assembly    # the validating edge
+        return load_assembly(path)
 
 
 def cue(rate: int, ms: int) -> np.ndarray:
@@ -47,16 +46,20 @@ def cue(rate: int, ms: int) -> np.ndarray:
     return np.round(tone * envelope * 0.3 * 32767).astype(np.int16)
 
 
-def pause_after(u: Utterance, nxt: Utterance | None, pauses: dict) -> int:
+def pause_kind(u: Utterance, nxt: Utterance | None) -> str:
     if nxt is None:
-        return pauses["end"]
+        return "end"
     if nxt.section != u.section:
-        return pauses["section"]
+        return "section"
     if nxt.turn != u.turn:
-        return pauses["speaker"]
+        return "speaker"
     if nxt.paragraph != u.paragraph:
-        return pauses["paragraph"]
-    return pauses["sentence"]
+        return "paragraph"
+    return "sentence"
+
+
+def pause_after(u: Utterance, nxt: Utterance | None, pauses: dict) -> int:
+    return pauses[pause_kind(u, nxt)]
 
 
 @lru_cache(maxsize=4)
@@ -127,36 +130,73 @@ def word_clips(clip: Clip, size: int, starts: list[int]) -> list[WordClip]:
             for n, (a, b) in enumerate(zip(bounds, ends))]
 
 
-def block_pauses(sizes: list[int], pauses: list[int], lead: int) -> list[int]:
-    """One block's pauses (after each of its utterances, in samples), evened out so that the
-    block (lead silence, audio, pauses) is whole BLOCKs: the rounding, at most half a block either
-    way, is shared by all its pauses; the last keeps MARGIN of silence."""
+def block_pauses(sizes: list[int], pauses: list[int], lead: int, grid: tuple[int, int] = NO_GRID,
+                 limits: list[tuple[int, int]] | None = None) -> list[int]:
+    """One block's pauses (after each of its utterances, in samples) moved so that the block
+    (lead silence, audio, pauses) is whole grid blocks; the last keeps the grid's margin of
+    silence. The rounding (up or down, whichever fits) is shared by the pauses in proportion to
+    how far each may move within its `limits` (lowest, highest), so the longer pauses take the
+    most and a pause never leaves its bounds: the heard order sentence < paragraph < speaker <
+    section holds. Without limits (or when they cannot hold it) it is shared evenly."""
+    block, margin = grid
     body = lead + sum(sizes) + sum(pauses)
-    end = round(body / BLOCK) * BLOCK
+    up = (-body) % block
+    if limits:
+        lo = [max(a, 1) for a, _ in limits]
+        lo[-1] = max(lo[-1], margin)
+        room_up = [max(h - p, 0) for p, (_, h) in zip(pauses, limits)]
+        room_down = [max(p - a, 0) for p, a in zip(pauses, lo)]
+        for r in sorted((up, up - block, up + block), key=abs):
+            room = room_up if r >= 0 else room_down
+            if abs(r) <= sum(room):
+                return _share(pauses, r, room)
+    end = round(body / block) * block
     while True:
         share, rest = divmod(end - body, len(pauses))
         out = [p + share for p in pauses]
         out[-1] += rest
-        if out[-1] >= MARGIN and min(out) > 0:
+        if out[-1] >= margin and min(out) > 0:
             return out
-        end += BLOCK
+        end += block
+
+
+def _share(pauses: list[int], r: int, room: list[int]) -> list[int]:
+    """Move the pauses by r in all, each by its part of the room (integers, deterministic)."""
+    total = sum(room)
+    if r == 0 or total == 0:
+        return list(pauses)
+    sign = 1 if r > 0 else -1
+    moves = [abs(r) * x // total for x in room]
+    left = abs(r) - sum(moves)
+    for i in sorted(range(len(pauses)), key=lambda i: -room[i]):   # the roomiest first
+        if not left:
+            break
+        extra = min(left, room[i] - moves[i])
+        moves[i] += extra
+        left -= extra
+    return [p + sign * m for p, m in zip(pauses, moves)]
 
 
 def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: Debate, rate: int,
              config: Assembly | None = None,
-             words: list[list[int] | None] | None = None) -> tuple[np.ndarray, Timeline]:
+             words: list[list[int] | None] | None = None,
+             grid: tuple[int, int] = NO_GRID) -> tuple[np.ndarray, Timeline]:
     """The book (mono int16) from mastered utterances, and where every utterance and chapter
     sits in it. `words`: per utterance, where each displayed word but the first starts in its
     audio (None: no word times); mastering keeps lengths, so synthesis times still hold.
+    `grid`: (block, margin) of the codecs the book is encoded in block by block (the build
+    passes write/splice's); NO_GRID for no rounding.
 
-    Every paragraph (and so every turn) is a block of whole codec frames (write/splice.py) that
-    opens with the "lead" silence and ends with the rest of the pause before the next one; its
-    pauses are evened out to round it (block_pauses). A block's samples depend on its own
-    utterances only, so an edit elsewhere leaves its encoding valid."""
+    Every paragraph (and so every turn) is a block of whole codec frames that opens with the
+    "lead" silence and ends with the rest of the pause before the next one; its pauses are moved
+    to round it (block_pauses). A block's samples depend on its own utterances only, so an edit
+    elsewhere leaves its encoding valid."""
     config = config or Assembly.load()
-    lead = max(rate * config.pauses_ms["lead"] // 1000, MARGIN)
-    nominal = [rate * pause_after(u, nxt, config.pauses_ms) // 1000
-               for u, nxt in zip(utterances, [*utterances[1:], None])]
+    block, margin = grid
+    lead = max(rate * config.pauses_ms["lead"] // 1000, margin)
+    kinds = [pause_kind(u, nxt) for u, nxt in zip(utterances, [*utterances[1:], None])]
+    nominal = [rate * config.pauses_ms[k] // 1000 for k in kinds]
+    heard = config.heard_ms
     # Blocks: runs of utterances of one paragraph; the pause before the next block opens it.
     firsts = [i for i, u in enumerate(utterances)
               if not i or (utterances[i - 1].section, utterances[i - 1].turn,
@@ -164,8 +204,13 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
     pauses: list[int] = []
     for a, b in zip(firsts, [*firsts[1:], len(utterances)]):
         gaps = nominal[a:b]
-        gaps[-1] -= lead if b < len(utterances) else 0
-        pauses += block_pauses([m.size for m in mastered[a:b]], gaps, lead)
+        opens_next = lead if b < len(utterances) else 0     # heard = this gap + the next lead
+        gaps[-1] -= opens_next
+        limits = None
+        if heard:
+            limits = [(rate * heard[k][0] // 1000, rate * heard[k][1] // 1000) for k in kinds[a:b]]
+            limits[-1] = (limits[-1][0] - opens_next, limits[-1][1] - opens_next)
+        pauses += block_pauses([m.size for m in mastered[a:b]], gaps, lead, grid, limits)
 
     parts: list[np.ndarray] = []
     clips: list[Clip] = []
@@ -188,8 +233,78 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
     for u, c in zip(utterances, clips):
         starts.setdefault(u.section, c.start)
     sections = sorted(starts)
-    chapters = tuple(
+    spans = tuple(
         Chapter(debate.sections[s].title, s, starts[s],
                 starts[sections[j + 1]] if j + 1 < len(sections) else pos)
         for j, s in enumerate(sections))
-    return pcm, Timeline(rate, tuple(clips), chapters, pos, tuple(wclips), tuple(blocks) or (0,))
+    chapters = agenda_chapters(utterances, clips, debate, rate, config)
+    return pcm, Timeline(rate, tuple(clips), chapters, pos, tuple(wclips), tuple(blocks) or (0,),
+                         spans)
+
+
+# --- chapters ------------------------------------------------------------------------------
+
+def _nodes(debate: Debate) -> dict[tuple[int, ...], AgendaItem]:
+    out: dict[tuple[int, ...], AgendaItem] = {}
+
+    def walk(node: AgendaItem, path: tuple[int, ...]) -> None:
+        out[path] = node
+        for n, child in enumerate(node.children):
+            walk(child, (*path, n))
+
+    for s, node in enumerate(debate.agenda()):
+        walk(node, (s,))
+    return out
+
+
+def chapter_title(path: tuple[int, ...], nodes: dict[tuple[int, ...], AgendaItem]) -> str:
+    """As a listener expects it: a section or an item by its own title ("Article 32"), an item
+    inside an item after its parent's ("Article 32 — amendement n° 1565")."""
+    node = nodes[path]
+    if len(path) < 4:
+        return node.title
+    own = node.title
+    if len(own) > 1 and own[0].isupper() and own[1].islower():
+        own = own[0].lower() + own[1:]
+    return f"{nodes[path[:-1]].title} — {own}"
+
+
+def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Debate, rate: int,
+                    config: Assembly) -> tuple[Chapter, ...]:
+    """Chapters at the finest agenda level: every agenda item heard is a part; a part shorter
+    than chapter_min_s joins its neighbour in its section (the one before it, or after it when
+    it comes first), each section staying at least one chapter; when that makes more than
+    chapters_max, the parts are cut one level up."""
+    if not utterances:
+        return ()
+    nodes = _nodes(debate)
+    paths = [u.agenda or (u.section,) for u in utterances]
+    end = clips[-1].end
+    least = int(config.chapter_min_s * rate)
+    for depth in range(max(len(p) for p in paths), 0, -1):
+        parts: list[list] = []                   # [path, start, end]
+        for p, c in zip(paths, clips):
+            key = p[:depth]
+            if parts and parts[-1][0] == key:
+                parts[-1][2] = c.end
+            else:
+                parts.append([key, c.start, c.end])
+        parts = _merge_short(parts, least)
+        if len(parts) <= config.chapters_max or depth == 1:
+            break
+    return tuple(Chapter(chapter_title(k, nodes), k[0], a, b if i + 1 < len(parts) else end,
+                         len(k), k)
+                 for i, (k, a, b) in enumerate(parts))
+
+
+def _merge_short(parts: list[list], least: int) -> list[list]:
+    """Parts shorter than `least` samples merged into a neighbour of the same section; the
+    merged part keeps the first one's title (it starts there)."""
+    out: list[list] = []
+    for part in parts:
+        if out and out[-1][0][0] == part[0][0] and (part[2] - part[1] < least
+                                                    or out[-1][2] - out[-1][1] < least):
+            out[-1][2] = part[2]
+        else:
+            out.append(part)
+    return out
