@@ -8,8 +8,10 @@ SEEDS  := $(wildcard seeds/*.txt seeds/*.xml)
 .PHONY: audio test voices bench clean system-deps
 
 # The venv, rebuilt when the project's dependencies change.
+# A venv left without pip (python3 -m venv failed half-way) is made again.
 $(READY): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 \
+	  || { bash tools/ensure-venv.sh $(PYTHON) && $(PYTHON) -m venv --clear $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
@@ -27,9 +29,10 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then bash tools/install-system-deps.sh --test; \
 	  else echo "hemicycle: missing espeak-ng/mbrola-fr*/pico2wave/java/chromium/npm: run 'sudo bash tools/install-system-deps.sh --test'"; exit 2; fi; fi
 
-# Test-only Node tools (Ace, Playwright) drive Debian's chromium: no browser download.
-node_modules/.installed: package.json
-	PUPPETEER_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error
+# Test-only Node tools (Ace, Playwright) drive Debian's chromium: no browser download. Exactly
+# the lock file's versions (npm ci never rewrites it); npm and node come with system-deps.
+node_modules/.installed: package.json package-lock.json | system-deps
+	PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 test: $(READY) system-deps node_modules/.installed

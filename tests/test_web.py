@@ -10,7 +10,7 @@ import lxml.html
 import pytest
 
 from conftest import ROOT
-from pipeline.write.epub import to_ms
+from pipeline.write.present import to_ms
 from pipeline.write.web import build_page, page_data
 from web.sample import build_sample
 

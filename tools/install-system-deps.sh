@@ -28,4 +28,5 @@ elif command -v add-apt-repository >/dev/null; then
   add-apt-repository -y multiverse   # Ubuntu keeps mbrola voices in multiverse
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null \
+  2> >(grep -v '^debconf: delaying package configuration' >&2)   # apt-utils is not needed

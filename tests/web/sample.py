@@ -7,7 +7,7 @@ from pathlib import Path
 from conftest import SENAT, excerpt
 from pipeline.build import build
 from pipeline.cache import Cache
-from pipeline.write.audiobook import cover
+from pipeline.write.cover import cover
 from pipeline.write.feed import write_chapters_json, write_episode
 from pipeline.write.vtt import write_vtt
 from pipeline.write.web import write_page
