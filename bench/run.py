@@ -41,12 +41,13 @@ def make_voices() -> None:
 
 def _requests(cast_file: Path):
     from pipeline.cast import cast
+    from pipeline.config import load_cast, load_catalog
     from pipeline.parse import parse_file
     from pipeline.segment import segment
     from pipeline.voices import installed
     debate = parse_file(SEED)
     utterances = segment(debate)
-    voices = cast(debate, installed(VOICES, "piper"), cast_file, VOICES)
+    voices, _ = cast(debate, installed(VOICES, "piper"), load_catalog(VOICES), load_cast(cast_file))
     return debate, utterances, [(u.spoken, voices[u.speaker]) for u in utterances]
 
 
@@ -56,6 +57,7 @@ def phase(name: str, workdir: Path) -> dict:
     from pipeline.cache import Cache
     from pipeline.synth import Synthesizer
     from pipeline.synth.engines import OUTPUT_RATE
+    from pipeline.write.splice import BLOCK, MARGIN
     from pipeline.voices import piper_models
     debate, utterances, requests = _requests(workdir / "cast.toml")
     models = {p.name[:-5]: p for p in piper_models(VOICES)}
@@ -87,7 +89,8 @@ def phase(name: str, workdir: Path) -> dict:
         audio, stats = Synthesizer(models, Cache(workdir / f"cache{workers}"), workers).run(
             requests, progress=False)
         config = Assembly.load()
-        assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio], debate, OUTPUT_RATE)
+        assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio], debate, OUTPUT_RATE,
+                 grid=(BLOCK, MARGIN))
         out["audio_s"] = stats.samples / OUTPUT_RATE
     elif name in ("build", "rebuild"):
         from pipeline.build import build
