@@ -128,7 +128,9 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
 
     used_here: dict[tuple, int] = {}
     used_anywhere: dict[tuple, int] = {}
-    for e in table.values():
+    for n, e in table.items():
+        if n.startswith("id:"):
+            continue                           # a person's second record: counted once
         r = (*parse_ref(e["voice"]), float(e.get("length_scale", 1.0)), float(e.get("pitch", 1.0)))
         used_anywhere[r] = used_anywhere.get(r, 0) + 1
 
@@ -137,11 +139,22 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
 
     # Speakers with a recorded voice first, so that newcomers take what is left: a speaker keeps
     # their voice from debate to debate.
+    def ident(k: str) -> str | None:
+        """A person the source identifies (AN "PA…", a NosDéputés slug) is recorded by that id
+        too, so the same deputy keeps one voice whatever the format or spelling of the name."""
+        pid = speakers[k].person_id
+        return f"id:{pid}" if pid else None
+
+    def known(k: str) -> dict | None:
+        return table.get(ident(k) or "") or table.get(normalize_name(k))
+
     order = [k for k in speakers if k not in chair_keys]
-    order.sort(key=lambda k: normalize_name(k) not in table)
+    order.sort(key=lambda k: known(k) is None)
     for k in order:
         name = normalize_name(k)
-        e = table.get(name)
+        e = known(k)
+        if e is not None and ident(k) and ident(k) not in table:
+            table[ident(k)] = new[ident(k)] = dict(e)  # known by name (no ids there): by id too
         v = _entry_voice(e, pool) if e else None
         options = renderings(speakers[k].gender)
         if v is None:
@@ -152,6 +165,8 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
                                             used_anywhere.get(rkey(o), 0), options.index(o)))
             if e is None:
                 record(name, v)
+                if ident(k):
+                    record(ident(k), v)
                 used_anywhere[rkey(v)] = used_anywhere.get(rkey(v), 0) + 1
         elif not e.get("user") and v.rendering in reserved:
             # Recorded with the voice this sitting's chair has (a woman chairs): the least used

@@ -265,3 +265,26 @@ def test_the_chair_is_heard_in_the_holder_gender(mbrola_dir):
     for k, f0s in heard.items():
         female = speakers[k].gender == "female"
         assert all((f0 >= THRESHOLD_HZ) == female and f0 > 60 for f0 in f0s), (k, f0s)
+
+
+def test_a_person_with_an_id_keeps_one_voice_across_formats_and_spellings(mbrola_dir):
+    """The same deputy from the plain text (a name) and from a source with ids (AN HTML/XML):
+    one voice; and under another spelling of the name, still the voice of the id."""
+    pool = installed(mbrola_dir, "mbrola")
+    catalog = load_catalog(mbrola_dir)
+
+    def sitting(*speakers):
+        return Debate("T", None, None, (Section("S", tuple(Speech(s, ("Je parle.",))
+                                                           for s in speakers)),))
+    plain = Speaker("M. Marc Le Fur.", "M.", "Marc Le Fur")
+    others = [Speaker(f"M. Député {i}.", "M.", f"Député {i}") for i in range(4)]
+    first, new = cast(sitting(*others, plain), pool, catalog, {})
+    recorded = {"offline": dict(new["offline"])}
+    with_id = Speaker("M. Marc Le Fur.", "M.", "Marc Le Fur", person_id="PA1874")
+    second, more = cast(sitting(with_id), pool, catalog, recorded)
+    assert second[with_id.key].rendering == first[plain.key].rendering
+    assert "id:PA1874" in more["offline"]            # now known by the id too
+    recorded["offline"].update(more["offline"])
+    respelled = Speaker("M. Marc Le Füř.", "M.", "Marc Lefur", person_id="PA1874")
+    third, _ = cast(sitting(*others[:1], respelled), pool, catalog, recorded)
+    assert third[respelled.key].rendering == first[plain.key].rendering
