@@ -1,4 +1,4 @@
-"""The command-line contracts of DESIGN.md, run as a user runs them."""
+"""The command-line contracts of the README, run as a user runs them."""
 import json
 import subprocess
 import sys

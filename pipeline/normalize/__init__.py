@@ -15,7 +15,7 @@ import re
 
 from . import (abbreviation, acronym, cardinal, clock, date, fraction, measure, money,
                ordinal, phonemes, reference, roman, symbol, telephone, url)
-from .segment import split_sentences
+from .sentences import split_sentences
 
 __all__ = ["normalize", "split_sentences"]
 

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pipeline.normalize import split_sentences
-from pipeline.normalize.segment import collapse
+from pipeline.normalize.sentences import collapse
 
 
 @pytest.mark.parametrize("paragraph, expected", [
