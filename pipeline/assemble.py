@@ -244,19 +244,6 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
 
 # --- chapters ------------------------------------------------------------------------------
 
-def _nodes(debate: Debate) -> dict[tuple[int, ...], AgendaItem]:
-    out: dict[tuple[int, ...], AgendaItem] = {}
-
-    def walk(node: AgendaItem, path: tuple[int, ...]) -> None:
-        out[path] = node
-        for n, child in enumerate(node.children):
-            walk(child, (*path, n))
-
-    for s, node in enumerate(debate.agenda()):
-        walk(node, (s,))
-    return out
-
-
 def chapter_title(path: tuple[int, ...], nodes: dict[tuple[int, ...], AgendaItem]) -> str:
     """As a listener expects it: a section or an item by its own title ("Article 32"), an item
     inside an item after its parent's ("Article 32 — amendement n° 1565")."""
@@ -277,7 +264,7 @@ def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Deba
     chapters_max, the parts are cut one level up."""
     if not utterances:
         return ()
-    nodes = _nodes(debate)
+    nodes = debate.agenda_items()
     paths = [u.agenda or (u.section,) for u in utterances]
     end = clips[-1].end
     least = int(config.chapter_min_s * rate)

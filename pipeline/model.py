@@ -191,6 +191,19 @@ class Debate:
             out.append(close(stack))
         return tuple(out)
 
+    def agenda_items(self) -> dict[tuple[int, ...], AgendaItem]:
+        """Every agenda item by its path (section, child, grandchild…), in document order."""
+        out: dict[tuple[int, ...], AgendaItem] = {}
+
+        def walk(node: AgendaItem, path: tuple[int, ...]) -> None:
+            out[path] = node
+            for n, child in enumerate(node.children):
+                walk(child, (*path, n))
+
+        for s, node in enumerate(self.agenda()):
+            walk(node, (s,))
+        return out
+
     def speakers(self) -> dict[str, Speaker]:
         """Every distinct speaker by key, in order of first appearance (last full role wins)."""
         out: dict[str, Speaker] = {}

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from pipeline.model import (NARRATOR, AgendaItem, Debate, Heading, Item, Speech, Stage,
-                            Utterance)
+from pipeline.model import NARRATOR, Debate, Heading, Item, Speech, Stage, Utterance
 from pipeline.normalize import normalize, split_sentences
 
 
@@ -46,16 +45,7 @@ class Paragraph:
 def agenda_paths(debate: Debate) -> dict[tuple[int, int | None], tuple[int, ...]]:
     """(section, index of the heading that opens it, None for the section) → the agenda item's
     path: (section, child, grandchild…) in Debate.agenda()."""
-    out: dict[tuple[int, int | None], tuple[int, ...]] = {}
-
-    def walk(node: AgendaItem, path: tuple[int, ...]) -> None:
-        out[(node.section, node.heading)] = path
-        for n, child in enumerate(node.children):
-            walk(child, (*path, n))
-
-    for s, node in enumerate(debate.agenda()):
-        walk(node, (s,))
-    return out
+    return {(node.section, node.heading): path for path, node in debate.agenda_items().items()}
 
 
 def paragraphs(debate: Debate) -> Iterator[Paragraph]:
