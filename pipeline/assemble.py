@@ -58,10 +58,6 @@ def pause_kind(u: Utterance, nxt: Utterance | None) -> str:
     return "sentence"
 
 
-def pause_after(u: Utterance, nxt: Utterance | None, pauses: dict) -> int:
-    return pauses[pause_kind(u, nxt)]
-
-
 @lru_cache(maxsize=4)
 def _meter(rate: int):
     import pyloudnorm
