@@ -28,13 +28,15 @@ def _lines(text: str, positions: list[int], most: int = 5) -> str:
 
 
 def _legacy_or_utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")          # the usual case: nothing to locate
+    except UnicodeDecodeError:
+        pass
     text = data.decode("utf-8-sig", errors="surrogateescape")
-    bad = [m.start() for m in _INVALID.finditer(text)]
-    if not bad:
-        return text
     if _VALID_NON_ASCII.search(text):
         # UTF-8 elsewhere: a few stray bytes, not a legacy file. Decoding the whole as
         # Windows-1252 would garble every accent; guessing those bytes would invent text.
+        bad = [m.start() for m in _INVALID.finditer(text)]
         first = bad[0]
         raise InputError(f"{source}:{_line(text, first)}: invalid UTF-8 byte "
                          f"0x{ord(text[first]) - 0xDC00:02X} in a file that is UTF-8 elsewhere "
