@@ -46,6 +46,31 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
+@dataclass
+class Plan:
+    """A debate up to its audio: what it says, who says it, the cache key of each utterance and
+    the stamp its outputs are built for. Made on the driver (plans run in order: each sees the
+    cast records the previous saved); finish() may then run anywhere that sees the cache and
+    the out folder (pipeline/cluster.py runs it as a Ray task)."""
+    file: Path
+    out: Path
+    debate: Debate
+    utterances: list[Utterance]
+    spoken: list[Utterance]             # those synthesized (not the cued stage directions)
+    voices: dict[str, Voice]
+    models: dict[str, Path]
+    requests: list[tuple[str, Voice]]
+    keys: list[str]
+    stamp: str
+    config: Assembly
+    granularity: str
+    warnings: tuple[str, ...]
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out) / self.file.stem
+
+
 def build(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
           engine: str | None = None, cache: Cache | None = None, workers: int | None = None,
           cast_file: Path | None = None, progress: bool = True, force: bool = False,
@@ -54,6 +79,16 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     """`stage`: how stage directions are heard, "read" | "skip" | "cue" (default: assembly.toml).
     `granularity`: what the EPUB highlights, "sentence" | "word" (word: Piper and MBROLA
     utterances get word times from their engines; pico's stay whole sentences)."""
+    cache = cache or Cache()
+    p = plan(file, out, voices_dir, engine, cache, cast_file, stage, granularity, lexicon)
+    return finish(p, cache, workers, progress, force)
+
+
+def plan(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
+         engine: str | None = None, cache: Cache | None = None, cast_file: Path | None = None,
+         stage: str | None = None, granularity: str = "sentence",
+         lexicon: dict[str, str] | None = None) -> Plan:
+    """Parse, segment, cast (saving the new cast records) and key one debate; no audio."""
     if granularity not in ("sentence", "word"):
         raise InputError(f"unknown granularity {granularity!r}: sentence or word")
     file = Path(file)
@@ -74,51 +109,61 @@ def build(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     save_records(cast_file, new_records)
     warnings = missing_user_voices(debate, pool, recorded)
     models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
-    synth = Synthesizer(models, cache or Cache(), workers)
+    synth = Synthesizer(models, cache or Cache(), 1)
     cued = config.stage_mode == "cue"
     spoken = [u for u in utterances if not (cued and u.kind == "stage")]
     requests = [(u.spoken, voices[u.speaker]) for u in spoken]
-
     keys = [synth.key(*r) for r in requests]
-    out_dir = Path(out) / file.stem
     stamp = hashlib.sha256(json.dumps({
         "code": _code_digest(), "debate": debate.to_json(),
         "audio": [[u.id, k] for u, k in zip(spoken, keys)],
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
         "granularity": granularity,
     }, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return Plan(file, Path(out), debate, utterances, spoken, voices, models, requests, keys,
+                stamp, config, granularity, tuple(warnings))
+
+
+def finish(plan: Plan, cache: Cache, workers: int | None = None, progress: bool = True,
+           force: bool = False, locked: bool = False) -> Result:
+    """Synthesize what the cache lacks, master, assemble, encode and write the outputs of a
+    plan. `locked`: the caller holds the out folder's lock for the whole run (a cluster's
+    driver), so this may run in another process."""
+    p, config, out_dir = plan, plan.config, plan.out_dir
+    synth = Synthesizer(p.models, cache, workers)
+    keys, utterances = p.keys, p.utterances
     # One build at a time in `out`; the outputs are published together at the end, so the
     # folder holds the previous complete set or the new one (see pipeline/outdir.py).
-    with writing(Path(out), out_dir, synth.cache.root) as w:
-        if not force and up_to_date(out_dir, stamp):
-            return Result(out_dir, None, debate, utterances, voices, warnings=tuple(warnings))
+    with writing(p.out, out_dir, synth.cache.root, locked) as w:
+        if not force and up_to_date(out_dir, p.stamp):
+            return Result(out_dir, None, p.debate, utterances, p.voices, warnings=p.warnings)
         synth.scratch = w.stage.scratch
-        timed = granularity == "word"
+        timed = p.granularity == "word"
         damaged = synth.cache.damaged
         # An utterance already mastered needs no raw audio: not read, not checked twice.
         ready = {k: m for k in dict.fromkeys(keys)
-                 if (m := synth.cache.get(_master_key(k, config))) is not None}
-        synthesized, stats = synth.run(requests, progress=progress, keys=keys, words=timed,
+                 if (m := synth.cache.get(master_key(k, config))) is not None}
+        synthesized, stats = synth.run(p.requests, progress=progress, keys=keys, words=timed,
                                        ready={k: len(m) for k, m in ready.items()})
         mastered = _master_all(synth.cache, keys, synthesized, config, ready)
         stats.damaged = synth.cache.damaged - damaged          # the mastered entries' too
-        by_id = {u.id: a for u, a in zip(spoken, mastered)}
+        by_id = {u.id: a for u, a in zip(p.spoken, mastered)}
         chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
         audio = [by_id.get(u.id, chime) for u in utterances]
         starts = None
         if timed:
             from pipeline.words import display_starts
-            spoken_starts = dict(zip((u.id for u in spoken), synth.word_starts(keys)))
+            spoken_starts = dict(zip((u.id for u in p.spoken), synth.word_starts(keys)))
             starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
-        pcm, timeline = assemble(utterances, audio, debate, OUTPUT_RATE, config, starts, GRID)
+        pcm, timeline = assemble(utterances, audio, p.debate, OUTPUT_RATE, config, starts, GRID)
         w.where = out_dir
-        _write(out_dir, file.stem, debate, utterances, timeline, pcm, voices,
+        _write(out_dir, p.file.stem, p.debate, utterances, timeline, pcm, p.voices,
                synth.cache.root / "encoded")
-        publish(w, stamp)
-    return Result(out_dir, stats, debate, utterances, voices, timeline, tuple(warnings))
+        publish(w, p.stamp)
+    return Result(out_dir, stats, p.debate, utterances, p.voices, timeline, p.warnings)
 
 
-def _master_key(k: str, config: Assembly) -> str:
+def master_key(k: str, config: Assembly) -> str:
     return hashlib.sha256(f"{k}|master|{config.target_lufs}|{config.true_peak_dbtp}"
                           .encode()).hexdigest()
 
@@ -132,7 +177,7 @@ def _master_all(cache: Cache, keys: list[str], audio: list, config: Assembly,
         m = ready.get(k)
         if m is None:
             m = master(pcm, OUTPUT_RATE, config)
-            cache.put(_master_key(k, config), m)
+            cache.put(master_key(k, config), m)
             ready[k] = m
         out.append(m)
     return out

@@ -204,10 +204,7 @@ def cmd_build(args) -> int:
 def _build_files(args, files: list[Path]) -> int:
     """Every file is built, whatever happens to the others: each failure is one line, the feed
     is written for those built, and the exit status is 2 when any failed."""
-    from pipeline.build import build
-    from pipeline.cache import Cache
     from pipeline.config import lexicon_path, load_lexicon
-    from pipeline.errors import ToolError
     from pipeline.synth import cores
     files = _distinct_stems(files, args.out)
     if args.workers is not None and args.workers < 1:
@@ -215,18 +212,16 @@ def _build_files(args, files: list[Path]) -> int:
     if args.workers and args.workers > cores():
         print(f"hemicycle: --workers {args.workers}: using {cores()}, one per core (and never "
               "more than the sentences to synthesize)", file=sys.stderr)
-    if args.cluster:
-        from pipeline.cluster import presynthesize
-        presynthesize(args, files)
     lexicon = load_lexicon(lexicon_path())       # the user's pronunciations, read once
+    if args.cluster:
+        from pipeline.cluster import run
+        outcomes = run(args, files, lexicon)
+    else:
+        outcomes = ((f, _build_one(args, f, lexicon)) for f in files)
     built = failed = 0
-    for f in files:
-        try:
-            r = build(f, args.out, _voices_dir(args), args.engine, Cache(args.cache),
-                      args.workers, cast_file=_cast_file(args), force=args.force,
-                      stage=args.stage, granularity=args.granularity, lexicon=lexicon)
-        except (InputError, ToolError) as e:
-            print(f"hemicycle: error: {e}", file=sys.stderr)
+    for f, r in outcomes:
+        if isinstance(r, str):
+            print(f"hemicycle: error: {r}", file=sys.stderr)
             failed += 1
             continue
         built += 1
@@ -248,6 +243,19 @@ def _build_files(args, files: list[Path]) -> int:
             except OSError as e:
                 raise InputError(f"{args.out}: {e.strerror or e}") from None
     return 2 if failed else 0
+
+
+def _build_one(args, f: Path, lexicon):
+    """build() of one file, or the one line that says why it failed."""
+    from pipeline.build import build
+    from pipeline.cache import Cache
+    from pipeline.errors import ToolError
+    try:
+        return build(f, args.out, _voices_dir(args), args.engine, Cache(args.cache),
+                     args.workers, cast_file=_cast_file(args), force=args.force,
+                     stage=args.stage, granularity=args.granularity, lexicon=lexicon)
+    except (InputError, ToolError) as e:
+        return str(e)
 
 
 def cmd_voices(args) -> int:

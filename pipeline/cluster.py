@@ -1,8 +1,10 @@
-"""`build … --cluster ADDRESS`: the run's synthesis on a Ray cluster (extra `hemicycle[cluster]`).
+"""`build … --cluster ADDRESS`: a run's builds spread over a Ray cluster (extra
+`hemicycle[cluster]`).
 
-How (first stage, see docs/scale.md for what is left):
-1. the driver plans every debate of the run as `build()` will (parse, segment, cast, cache keys)
-   and gathers the utterances its cache lacks, over *all* the debates, longest first;
+How:
+1. the driver plans every debate of the run with build.plan() (parse, segment, cast, cache
+   keys, stamp: the plans run in order, each seeing the cast records the previous saved) and
+   gathers the utterances its cache lacks, over *all* the debates, longest first;
 2. a pool of Ray actors, one per cluster CPU, each holding its engines (voices loaded lazily on
    first use, one onnxruntime thread, like a local worker process), synthesizes them; each
    result lands in the driver's cache (the single source of truth: nothing on the nodes needs
@@ -10,9 +12,12 @@ How (first stage, see docs/scale.md for what is left):
    or else returned to the driver, which writes it. Actors restart and their calls are retried when a
    worker dies (`max_restarts`, `max_task_retries`), so a lost node costs only its current
    sentences;
-3. the local `build()` of each debate then finds every utterance in the cache and assembles,
-   encodes and writes as it always does: the outputs are the local build's, byte for byte,
-   because they *are* produced by it. Anything the plan missed is synthesized locally.
+3. each stale debate is then finished (mastered, assembled, encoded, written: build.finish())
+   by a Ray task of one CPU, on a node that sees both the cache and the out folder at the
+   driver's paths (all of them when both are shared, else the driver's own node; with none,
+   the driver finishes them itself). finish() is the local build's own code, which finds every
+   utterance in the cache: the outputs are the local build's, byte for byte. The driver holds
+   the out folder's lock for the whole run.
 
 ADDRESS: "auto" (a Ray already running on this machine, `ray start --head`), "ray://host:10001"
 (Ray Client, a remote cluster) or a GCS "host:port". The nodes need the same hemicycle and
@@ -20,16 +25,16 @@ engines installed and the Piper voices at the same path (the voices folder is pa
 """
 from __future__ import annotations
 
-import sys
 import time
-from dataclasses import replace
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.errors import ToolError
 from pipeline.model import InputError
 
 # One actor per CPU of the cluster; each render call is one sentence (0.1–20 s of work).
 ACTOR_CPUS = 1
-
 
 def _ray():
     try:
@@ -70,46 +75,35 @@ def connect(address: str):
     return ray
 
 
-def plan(files: list[Path], voices_dir: Path | None, engine: str | None, cache,
-         cast_file: Path | None, stage: str | None, granularity: str):
-    """The synthesis jobs (key, spoken, voice, timed) of every debate the cache lacks, deduped,
-    longest first; what build() does up to its cache keys (pipeline/build.py), with the cast
-    records of each debate seen by the next as build() saves them. A file that does not parse
-    is left to build() to report."""
-    from pipeline.assemble import Assembly
-    from pipeline.cast import cast
-    from pipeline.config import load_cast, load_catalog, records_path, voices_dir as default
-    from pipeline.parse import parse_file
-    from pipeline.segment import segment
-    from pipeline.synth import TIMED_ENGINES, Synthesizer
-    from pipeline.voices import piper_models, pool_for
-    config = Assembly.load()
-    if stage:
-        config = replace(config, stage_mode=stage)
-    recorded = load_cast(records_path(voices_dir, cast_file))
-    vdir = default(voices_dir)
-    pool, catalog = pool_for(vdir, engine), load_catalog(vdir)
-    models = {p.name[: -len(".onnx")]: p for p in piper_models(vdir)}
-    synth = Synthesizer(models, cache, 1)
-    jobs: dict[str, tuple] = {}
+def plan(files: list[Path], args, cache, lexicon: dict | None):
+    """Each file's Plan (build.plan) or the one-line error that stopped it, in order."""
+    from pipeline.build import plan as plan_one
+    out = []
     for f in files:
         try:
-            debate = parse_file(f)
-        except InputError:
-            continue
-        voices, new = cast(debate, pool, catalog, recorded)
-        for fam, table in new.items():               # as save_records: first entry stays
-            for name, entry in table.items():
-                recorded.setdefault(fam, {}).setdefault(name, entry)
-        for u in segment(debate):
-            if u.kind == "stage" and config.stage_mode in ("skip", "cue"):
+            out.append((f, plan_one(f, args.out, args.voices, args.engine, cache,
+                                    getattr(args, "cast", None), args.stage, args.granularity,
+                                    lexicon)))
+        except (InputError, ToolError) as e:
+            out.append((f, str(e)))
+    return out
+
+
+def jobs_of(plans: list, cache) -> list[tuple]:
+    """The synthesis jobs (key, spoken, voice, timed) the cache lacks, deduped over all the
+    plans, longest first. Entries are looked up, not read: finish() synthesizes again a damaged
+    one (and counts it)."""
+    from pipeline.build import master_key
+    from pipeline.synth import TIMED_ENGINES
+    jobs: dict[str, tuple] = {}
+    for p in plans:
+        for k, (spoken, voice) in zip(p.keys, p.requests):
+            timed = p.granularity == "word" and voice.engine in TIMED_ENGINES
+            if k in jobs or (timed and cache.has_words(k)) or (not timed and (
+                    k in cache or master_key(k, p.config) in cache)):
                 continue
-            voice = voices[u.speaker]
-            k = synth.key(u.spoken, voice)
-            timed = granularity == "word" and voice.engine in TIMED_ENGINES
-            if k not in jobs and (cache.get(k) is None or (timed and not cache.has_words(k))):
-                jobs[k] = (k, u.spoken, voice, timed)
-    return models, sorted(jobs.values(), key=lambda j: (-len(j[1]), j[0]))
+            jobs[k] = (k, spoken, voice, timed)
+    return sorted(jobs.values(), key=lambda j: (-len(j[1]), j[0]))
 
 
 class _Synth:
@@ -121,11 +115,7 @@ class _Synth:
         from pipeline.cache import Cache
         from pipeline.synth import Engines
         self.engines = Engines({k: Path(v) for k, v in models.items()}, threads=1)
-        try:
-            shared = Path(probe).read_text("utf-8") == token
-        except OSError:
-            shared = False
-        self.cache = Cache(Path(cache_root)) if shared else None
+        self.cache = Cache(Path(cache_root)) if _sees([probe], token) else None
 
     def render(self, job: tuple) -> tuple:
         k, spoken, voice, timed = job
@@ -141,32 +131,62 @@ class _Synth:
         return k, None, None, timed, len(pcm)
 
 
-def synthesize(ray, models: dict, jobs: list[tuple], cache, progress: bool = True,
+def _sees(probes: list[str], token: str) -> bool:
+    """This process sees the driver's folders: each probe file there holds the run's token."""
+    try:
+        return all(Path(p).read_text("utf-8") == token for p in probes)
+    except OSError:
+        return False
+
+
+def _clear_probes(out: Path, cache_root: Path) -> None:
+    """Probes a killed driver left: all of the out folder's (its lock is ours), the cache's
+    after a day (another run may share the cache)."""
+    for probe in Path(out).glob(".cluster-probe-*"):
+        probe.unlink(missing_ok=True)
+    for probe in Path(cache_root).glob(".cluster-probe-*"):
+        try:
+            if time.time() - probe.stat().st_mtime > 86400:
+                probe.unlink()
+        except OSError:
+            pass
+
+
+@contextmanager
+def _probes(folders: list[Path], token: str, write: bool = True):
+    """A file holding `token` in each folder for the nodes to look for, removed on leaving."""
+    paths = [Path(f).resolve() / f".cluster-probe-{token}" for f in folders]
+    try:
+        if write:
+            for path in paths:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(token, "utf-8")
+        yield [str(p) for p in paths]
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+
+def synthesize(ray, models: dict, jobs: list[tuple], cache, progress=None,
                shared: bool | None = None) -> dict:
     """Run `jobs` on one actor per cluster CPU, each result landing in the driver's `cache`:
     written by the actors where they see that folder, else returned and written here.
     `shared`: None finds out; False never lets the actors write; True requires them to (an
-    error otherwise). Returns the figures of the report line."""
-    import uuid
-
+    error otherwise). `progress`: a RunProgress. Returns the figures of the report line."""
     from ray.util import ActorPool
     t0 = time.perf_counter()
     cpus = int(ray.cluster_resources().get("CPU", 1))
     n = max(1, min(cpus // ACTOR_CPUS, len(jobs)))
     actor = ray.remote(num_cpus=ACTOR_CPUS, max_restarts=-1, max_task_retries=-1)(_Synth)
     token = uuid.uuid4().hex
-    probe = cache.root / f".cluster-probe-{token}"
     samples = written = 0
-    try:
-        if shared is not False:
-            cache.root.mkdir(parents=True, exist_ok=True)
-            probe.write_text(token, "utf-8")
+    with _probes([cache.root], token, write=shared is not False) as (probe,):
         paths = {k: str(v) for k, v in models.items()}
-        pool = ActorPool([actor.remote(paths, str(cache.root.resolve()), str(probe.resolve()),
-                                       token) for _ in range(n)])
-        tty = progress and sys.stderr.isatty()
-        for done, (k, pcm, starts, timed, length) in enumerate(
-                pool.map_unordered(lambda a, job: a.render.remote(job), jobs), 1):
+        actors = [actor.remote(paths, str(cache.root.resolve()), probe, token)
+                  for _ in range(n)]
+        pool = ActorPool(actors)
+        for k, pcm, starts, timed, length in pool.map_unordered(
+                lambda a, job: a.render.remote(job), jobs):
             if pcm is None:
                 written += 1
             else:
@@ -174,35 +194,127 @@ def synthesize(ray, models: dict, jobs: list[tuple], cache, progress: bool = Tru
                     cache.put_words(k, starts)
                 cache.put(k, pcm)
             samples += length
-            if tty:
-                print(f"\rcluster: {done}/{len(jobs)} utterances", end="", file=sys.stderr)
-        if tty:
-            print(file=sys.stderr)
-    finally:
-        probe.unlink(missing_ok=True)
+            if progress:
+                progress.synthesized(length)
+        for a in actors:                  # their CPUs go to the writing tasks
+            ray.kill(a)
     if shared and written < len(jobs):
         raise InputError(f"{cache.root}: the cluster's nodes do not see this cache folder")
     return {"utterances": len(jobs), "samples": samples, "actors": n,
             "seconds": time.perf_counter() - t0, "written_by_nodes": written}
 
 
-def presynthesize(args, files: list[Path]) -> None:
-    """The CLI's --cluster: fill the cache from the cluster before the local builds."""
+def _finish(p, cache_root: str, force: bool):
+    """A Ray task: build.finish() of one plan, on a node that sees the cache and out folder."""
+    from pipeline.build import finish
     from pipeline.cache import Cache
+    try:
+        return finish(p, Cache(Path(cache_root)), workers=1, progress=False, force=force,
+                      locked=True)
+    except (InputError, ToolError) as e:
+        return str(e)                     # the driver says it, as a local build would
+
+
+def writers(ray, folders: list[Path], shared: bool | None) -> list[tuple[str, int]]:
+    """The nodes (id, CPUs) that may finish debates: those that see every folder at the
+    driver's path; with `shared` False only the driver's own node (when it sees them). True:
+    every node must see them."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+    nodes = [(n["NodeID"], int(n["Resources"].get("CPU", 0))) for n in ray.nodes()
+             if n.get("Alive") and n["Resources"].get("CPU", 0) >= 1]
+    if shared is False:
+        here = ray.get_runtime_context().get_node_id()
+        nodes = [n for n in nodes if n[0] == here]
+    token = uuid.uuid4().hex
+    check = ray.remote(num_cpus=0)(_sees)
+    with _probes(folders, token) as probes:
+        seen = ray.get([check.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            node, soft=False)).remote(probes, token) for node, _ in nodes], timeout=120)
+    if shared and not all(seen):
+        raise InputError(f"{', '.join(map(str, folders))}: not every node of the cluster sees "
+                         "these folders")
+    return [n for n, s in zip(nodes, seen) if s]
+
+
+def write_all(ray, plans: list, cache, nodes: list[tuple[str, int]], force: bool, progress):
+    """finish() of every plan as Ray tasks pinned to `nodes` (the longest debate to the least
+    loaded node first), or here when no node may; results in the plans' order."""
+    from pipeline.build import finish
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+    if not nodes:
+        results = []
+        for p in plans:
+            try:
+                results.append(finish(p, cache, progress=False, force=force, locked=True))
+            except (InputError, ToolError) as e:
+                results.append(str(e))
+            progress.wrote()
+        return results
+    task = ray.remote(num_cpus=1, max_retries=3)(_finish)
+    load = {node: 0.0 for node, _ in nodes}
+    cpus = dict(nodes)
+    refs = {}
+    for i in sorted(range(len(plans)), key=lambda i: -sum(len(s) for s, _ in plans[i].requests)):
+        node = min(load, key=lambda n: (load[n], n))
+        load[node] += sum(len(s) for s, _ in plans[i].requests) / cpus[node]
+        refs[task.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False))
+             .remote(plans[i], str(cache.root.resolve()), force)] = i
+    results: list = [None] * len(plans)
+    pending = list(refs)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        results[refs[done[0]]] = ray.get(done[0])
+        progress.wrote()
+    return results
+
+
+def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, object]]:
+    """The CLI's --cluster: every file's Result, or its one-line error, in order."""
+    from pipeline.cache import Cache
+    from pipeline.outdir import lock, up_to_date
+    from pipeline.progress import RunProgress
     from pipeline.synth.engines import OUTPUT_RATE
     ray = connect(args.cluster)
     cache = Cache(args.cache)
-    models, jobs = plan(files, args.voices, args.engine, cache, getattr(args, "cast", None),
-                        args.stage, args.granularity)
-    if not jobs:
-        print("cluster: every utterance already in the cache")
-        return
-    r = synthesize(ray, models, jobs, cache, shared=_shared_mode())
-    where = ("written by the nodes into the shared cache" if r["written_by_nodes"]
-             else "returned to the driver's cache")
-    print(f"cluster: synthesized {r['utterances']} utterances on {r['actors']} actors, "
-          f"{r['samples'] / OUTPUT_RATE / 60:.1f} min of audio in {r['seconds']:.1f} s, "
-          f"{where}")
+    shared = _shared_mode()
+    with lock(args.out):
+        _clear_probes(args.out, cache.root)
+        planned = plan(files, args, cache, lexicon)
+        plans = [p for _, p in planned if not isinstance(p, str)]
+        stale = [p for p in plans if args.force or not up_to_date(p.out_dir, p.stamp)]
+        jobs = jobs_of(stale, cache)
+        progress = RunProgress(len(stale), len(jobs))
+        try:
+            if jobs:
+                models = {k: v for p in stale for k, v in p.models.items()}
+                r = synthesize(ray, models, jobs, cache, progress, shared)
+                where = ("written by the nodes into the shared cache" if r["written_by_nodes"]
+                         else "returned to the driver's cache")
+                say = (f"cluster: synthesized {r['utterances']} utterances on {r['actors']} "
+                       f"actors, {r['samples'] / OUTPUT_RATE / 60:.1f} min of audio in "
+                       f"{r['seconds']:.1f} s, {where}")
+            else:
+                say = "cluster: every utterance already in the cache"
+            nodes = writers(ray, [cache.root, args.out], shared) if stale else []
+            finished = dict(zip(map(id, stale),
+                                write_all(ray, stale, cache, nodes, args.force, progress)))
+        finally:
+            progress.close()
+    print(say)
+    if stale:
+        print(f"cluster: {len(stale)} debates written on {len(nodes) or 'no'} node(s)"
+              + ("" if nodes else ", by the driver (no node sees the cache and out folders)"))
+    out = []
+    for f, p in planned:
+        if isinstance(p, str):
+            out.append((f, p))
+        elif id(p) in finished:
+            out.append((f, finished[id(p)]))
+        else:
+            from pipeline.build import Result
+            out.append((f, Result(p.out_dir, None, p.debate, p.utterances, p.voices,
+                                  warnings=p.warnings)))
+    return out
 
 
 def _shared_mode() -> bool | None:

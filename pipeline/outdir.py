@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -87,10 +87,12 @@ class Writing:
 
 
 @contextmanager
-def writing(out: Path, out_dir: Path, cache_root: Path) -> Iterator[Writing]:
-    """Lock `out`, check it and the cache writable, clear what killed builds left, stage the
-    outputs; any OSError inside is one line naming the folder, and no output is replaced."""
-    with lock(out):
+def writing(out: Path, out_dir: Path, cache_root: Path, locked: bool = False
+            ) -> Iterator[Writing]:
+    """Lock `out` (unless the caller holds its lock: `locked`), check it and the cache writable,
+    clear what killed builds left, stage the outputs; any OSError inside is one line naming the
+    folder, and no output is replaced."""
+    with nullcontext() if locked else lock(out):
         check_writable(out_dir, cache_root)
         clear_stale(out_dir)
         w = Writing(out_dir, None, cache_root)

@@ -1,7 +1,10 @@
 """`build --cluster`: real Ray, a cluster of two nodes of one CPU each on this machine (Ray's own
 ray.cluster_utils.Cluster). The outputs are byte-identical to a local build of the same inputs,
-also when a synthesis actor's worker process is killed mid-run (Ray restarts it and retries)."""
+also when a synthesis actor's worker process is killed mid-run (Ray restarts it and retries)
+and when the driver itself is killed and the command run again."""
 import os
+import pty
+import re
 import signal
 import subprocess
 import sys
@@ -46,10 +49,14 @@ def finish(p):
     return out
 
 
+LOCAL = {}                 # what the local build synthesized
+
+
 @pytest.fixture(scope="module")
 def local(tmp_path_factory, inputs):
     d = tmp_path_factory.mktemp("local")
-    finish(build(d, inputs))
+    out = finish(build(d, inputs))
+    LOCAL['utterances'] = sum(int(n) for n in re.findall(r"synthesized (\d+) utterances", out))
     return d / "dist"
 
 
@@ -60,14 +67,21 @@ def same_outputs(a, b, files):
             assert (a / f.stem / name).read_bytes() == (b / f.stem / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("mode, where", [
-    ("driver", "returned to the driver's cache"),
-    ("shared", "written by the nodes into the shared cache")])
-def test_cluster_build_is_the_local_build(cluster, inputs, local, tmp_path, mode, where):
+@pytest.mark.parametrize("mode, where, writers", [
+    ("driver", "returned to the driver's cache", 1),
+    ("shared", "written by the nodes into the shared cache", 2)])
+def test_cluster_build_is_the_local_build(cluster, inputs, local, tmp_path, mode, where,
+                                          writers):
     """Both ways the results reach the cache: returned to the driver, or written by the nodes
-    into a cache folder they share with it (here the same disk, as an NFS mount would be)."""
+    into a cache folder they share with it (here the same disk, as an NFS mount would be). The
+    debates are then written by Ray tasks: on the driver's node when the results came back to
+    it, on every node when they all see the cache and out folder."""
     out = finish(build(tmp_path, inputs, "--cluster", cluster.address, cache_mode=mode))
-    assert "cluster: synthesized" in out and "on 2 actors" in out and where in out
+    assert f"cluster: synthesized {LOCAL['utterances']} utterances on 2 actors" in out
+    assert where in out
+    assert f"cluster: 2 debates written on {writers} node(s)" in out
+    assert not list((tmp_path / "dist").glob(".cluster-probe-*"))
+    assert not list((tmp_path / "cache").glob(".cluster-probe-*"))
     # Every utterance came from the cluster: the local builds only read the cache.
     for f in inputs:
         assert f"{f.stem}: synthesized 0 utterances" in out
@@ -97,6 +111,97 @@ def test_killed_worker_the_run_completes_identical(cluster, inputs, local, tmp_p
     assert killed, "no synthesis actor was seen running"
     assert during, "killed after the cluster's synthesis ended"
     assert "cluster: synthesized" in out
+    same_outputs(local, tmp_path / "dist", inputs)
+
+
+def _entries(cache) -> int:
+    """Audio entries of the cache (not its memo of model digests)."""
+    return len(list(cache.glob("??/*.pcm")))
+
+
+def test_killed_driver_the_command_run_again_finishes_identical(cluster, inputs, local, tmp_path):
+    """SIGKILL of the driver while the cluster synthesizes: the utterances already returned
+    are in its cache, the command run again synthesizes only the others."""
+    p = build(tmp_path, inputs, "--cluster", cluster.address, cache_mode="driver")
+    deadline = time.monotonic() + 300
+    while p.poll() is None and time.monotonic() < deadline:
+        if (tmp_path / "cache").exists() and _entries(tmp_path / "cache") >= 3:
+            p.kill()
+            break
+        time.sleep(0.05)
+    p.communicate()
+    assert p.returncode == -signal.SIGKILL, "the driver ended before it could be killed"
+    before = _entries(tmp_path / "cache")      # raw audio only: nothing was mastered yet
+    assert 3 <= before < LOCAL['utterances']
+    out = finish(build(tmp_path, inputs, "--cluster", cluster.address))
+    again = int(re.search(r"cluster: synthesized (\d+) utterances", out).group(1))
+    assert again == LOCAL['utterances'] - before
+    same_outputs(local, tmp_path / "dist", inputs)
+    assert not list((tmp_path / "dist").glob(".cluster-probe-*"))
+
+
+def test_one_progress_display_for_the_run(cluster, inputs, tmp_path):
+    """On a terminal: one live line for the whole run, all the debates' utterances and then
+    the debates written, with hours of audio and an ETA."""
+    primary, secondary = pty.openpty()
+    (tmp_path / "voices").mkdir()
+    p = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", *inputs, "--voices", tmp_path / "voices",
+         "--cache", tmp_path / "cache", "--out", tmp_path / "dist", "--cast",
+         tmp_path / "cast.toml", "--cluster", cluster.address],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=secondary, text=True)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:                    # EIO: the build closed its terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = p.communicate(timeout=600)
+    assert p.returncode == 0
+    n = int(re.search(r"cluster: synthesized (\d+) utterances", out).group(1))
+    lines = set(re.findall(r"debates \d/2 written · utterances \d+/\d+ · [\d.]+ h audio · ETA "
+                           r"[\d:?]+(?: \+ writing)?", seen.decode("utf-8", "replace")))
+    assert any(f"debates 0/2 written · utterances {n}/{n}" in l for l in lines), lines
+    assert any(f"debates 0/2 written · utterances 0/{n}" in l for l in lines), lines
+    assert any(re.search(r"utterances [1-9]\d*/\d+ .* ETA \d+:\d\d:\d\d \+ writing$", l)
+               for l in lines), lines
+
+
+def test_progress_in_a_log_is_a_plain_line(capsys):
+    """Not on a terminal (a cluster job's log): the same words, a plain line at most every
+    EVERY seconds."""
+    from pipeline.progress import RunProgress
+    r = RunProgress(2, 3)
+    r.EVERY = 0.0
+    for _ in range(3):
+        r.synthesized(22050 * 36)
+    r.wrote()
+    r.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("hemicycle: debates 0/2 written · utterances 1/3 · 0.01 h audio"
+                               " · ETA 0:00:")
+    assert lines[-1].startswith("hemicycle: debates 1/2 written · utterances 3/3 · 0.03 h audio")
+    r = RunProgress(2, 3)                  # the default: nothing within the first minute
+    r.synthesized(1)
+    assert capsys.readouterr().err == ""
+
+
+def test_no_node_sees_the_folders_the_driver_writes(inputs, local, tmp_path):
+    """write_all with no node: the driver finishes the debates itself, same outputs."""
+    from pipeline.build import plan
+    from pipeline.cache import Cache
+    from pipeline.cluster import write_all
+    from pipeline.progress import RunProgress
+    (tmp_path / "voices").mkdir()
+    cache = Cache(tmp_path / "cache")
+    plans = [plan(f, tmp_path / "dist", tmp_path / "voices", None, cache, tmp_path / "cast.toml")
+             for f in inputs]
+    results = write_all(None, plans, cache, [], False, RunProgress(2, 0, enabled=False))
+    assert sum(r.stats.synthesized for r in results) == LOCAL['utterances']
     same_outputs(local, tmp_path / "dist", inputs)
 
 
