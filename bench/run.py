@@ -142,6 +142,9 @@ def main() -> None:
     print(f"full build (parse→epub), cold cache {full['seconds']:6.1f} s  peak RSS {full['peak_rss_mb']} MB")
     print(f"rebuild after a one-paragraph edit {re['seconds']:6.1f} s  = {100 * re['seconds'] / full['seconds']:.1f} % of the full build "
           f"(target ≤ 5 %), {re['synthesized']} utterance(s) synthesized")
+    # Ray against the local pool, with the same voices (issue 16).
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_cluster.py"), str(VOICES)],
+                   check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

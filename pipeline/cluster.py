@@ -59,16 +59,29 @@ def _reachable(address: str) -> None:
                          f"({e.strerror or e})") from None
 
 
+def remote(address: str) -> bool:
+    """Ray Client: the driver is not a node of the cluster (its folders are not theirs)."""
+    return address.startswith("ray://")
+
+
 def connect(address: str):
-    """ray.init on the cluster at `address`; a cluster that cannot be reached is one line."""
+    """ray.init on the cluster at `address`; a cluster that cannot be reached is one line.
+    Through Ray Client the driver's own `pipeline` package goes with the job (py_modules): the
+    nodes run the driver's code, so their outputs are its own; they need its dependencies and
+    the engines installed (the same image)."""
     ray = _ray()
     if ray.is_initialized():
         return ray
     if address != "auto":
         _reachable(address)
     try:
-        ray.init(address=address, logging_level="ERROR", log_to_driver=False,
-                 include_dashboard=False)
+        if remote(address):
+            import pipeline
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False,
+                     runtime_env={"py_modules": [str(Path(pipeline.__file__).parent)]})
+        else:
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False,
+                     include_dashboard=False)
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise InputError(f"--cluster {address}: cannot join the Ray cluster "
                          f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
@@ -111,9 +124,12 @@ class _Synth:
     driver's cache (the probe file there holds the driver's token: the same folder, e.g. an NFS
     mount), it writes its results into it and returns only their length; else it returns them."""
 
-    def __init__(self, models: dict, cache_root: str, probe: str, token: str):
+    def __init__(self, models: dict, cache_root: str, probe: str, token: str,
+                 shipped: dict | None = None):
         from pipeline.cache import Cache
         from pipeline.synth import Engines
+        if shipped:                       # through Ray Client: the driver's voices, copied here
+            models = _unship(shipped)
         self.engines = Engines({k: Path(v) for k, v in models.items()}, threads=1)
         self.cache = Cache(Path(cache_root)) if _sees([probe], token) else None
 
@@ -129,6 +145,39 @@ class _Synth:
             self.cache.put_words(k, starts)
         self.cache.put(k, pcm)
         return k, None, None, timed, len(pcm)
+
+
+def ship(ray, models: dict) -> dict:
+    """Each Piper voice (model and its config) into the object store, for nodes that do not
+    have the driver's voices folder: {name: (ref, sha256 of the model)}."""
+    import hashlib
+    out = {}
+    for name, path in models.items():
+        onnx, conf = Path(path).read_bytes(), Path(f"{path}.json").read_bytes()
+        out[name] = (ray.put((onnx, conf)), hashlib.sha256(onnx + conf).hexdigest())
+    return out
+
+
+def _unship(shipped: dict) -> dict:
+    """The shipped voices as files on this node, once per node (named by their content, so
+    the same bytes as the driver's: the same audio)."""
+    import os
+    import tempfile
+
+    import ray
+    root = Path(tempfile.gettempdir()) / "hemicycle-voices"
+    models = {}
+    for name, (ref, digest) in shipped.items():
+        path = root / digest / f"{name}.onnx"
+        if not path.with_name(f"{name}.onnx.json").exists():
+            onnx, conf = ray.get(ref)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for target, data in ((path, onnx), (path.with_name(f"{name}.onnx.json"), conf)):
+                tmp = target.with_name(f".{target.name}.{os.getpid()}")
+                tmp.write_bytes(data)
+                os.replace(tmp, target)   # the config last: its presence means both are there
+        models[name] = str(path)
+    return models
 
 
 def _sees(probes: list[str], token: str) -> bool:
@@ -168,11 +217,12 @@ def _probes(folders: list[Path], token: str, write: bool = True):
 
 
 def synthesize(ray, models: dict, jobs: list[tuple], cache, progress=None,
-               shared: bool | None = None) -> dict:
+               shared: bool | None = None, shipped: dict | None = None) -> dict:
     """Run `jobs` on one actor per cluster CPU, each result landing in the driver's `cache`:
     written by the actors where they see that folder, else returned and written here.
     `shared`: None finds out; False never lets the actors write; True requires them to (an
-    error otherwise). `progress`: a RunProgress. Returns the figures of the report line."""
+    error otherwise). `progress`: a RunProgress. `shipped`: the voices from ship(), for nodes
+    without the driver's voices folder. Returns the figures of the report line."""
     from ray.util import ActorPool
     t0 = time.perf_counter()
     cpus = int(ray.cluster_resources().get("CPU", 1))
@@ -182,7 +232,7 @@ def synthesize(ray, models: dict, jobs: list[tuple], cache, progress=None,
     samples = written = 0
     with _probes([cache.root], token, write=shared is not False) as (probe,):
         paths = {k: str(v) for k, v in models.items()}
-        actors = [actor.remote(paths, str(cache.root.resolve()), probe, token)
+        actors = [actor.remote(paths, str(cache.root.resolve()), probe, token, shipped)
                   for _ in range(n)]
         pool = ActorPool(actors)
         for k, pcm, starts, timed, length in pool.map_unordered(
@@ -223,7 +273,10 @@ def writers(ray, folders: list[Path], shared: bool | None) -> list[tuple[str, in
     nodes = [(n["NodeID"], int(n["Resources"].get("CPU", 0))) for n in ray.nodes()
              if n.get("Alive") and n["Resources"].get("CPU", 0) >= 1]
     if shared is False:
-        here = ray.get_runtime_context().get_node_id()
+        try:
+            here = ray.get_runtime_context().get_node_id()
+        except Exception:                 # Ray Client: the driver is on no node
+            here = None
         nodes = [n for n in nodes if n[0] == here]
     token = uuid.uuid4().hex
     check = ray.remote(num_cpus=0)(_sees)
@@ -287,7 +340,8 @@ def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, objec
         try:
             if jobs:
                 models = {k: v for p in stale for k, v in p.models.items()}
-                r = synthesize(ray, models, jobs, cache, progress, shared)
+                shipped = ship(ray, models) if remote(args.cluster) else None
+                r = synthesize(ray, models, jobs, cache, progress, shared, shipped)
                 where = ("written by the nodes into the shared cache" if r["written_by_nodes"]
                          else "returned to the driver's cache")
                 say = (f"cluster: synthesized {r['utterances']} utterances on {r['actors']} "

@@ -5,25 +5,37 @@ and when the driver itself is killed and the command run again."""
 import os
 import pty
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import AN, ROOT, SENAT, excerpt
+from conftest import AN, FIXTURE_VOICES, ROOT, SENAT, excerpt
 
 OUTPUTS = ("{s}.m4b", "{s}.mp3", "{s}.epub", "{s}.vtt", "{s}.chapters.json", "index.html",
            "episode.json", "cover.png")
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def cluster():
+    """Two nodes of one CPU; the head also serves Ray Client (ray://) on `client_port`."""
     from ray.cluster_utils import Cluster
-    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    port = _free_port()
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1, "include_dashboard": False, "ray_client_server_port": port})
     c.add_node(num_cpus=1)
     c.wait_for_nodes()
+    c.client_port = port
     yield c
     c.shutdown()
 
@@ -34,9 +46,9 @@ def inputs(tmp_path_factory):
     return [excerpt(SENAT, d / "senat_extrait.txt", 7), excerpt(AN, d / "an_extrait.txt", 9)]
 
 
-def build(d, files, *extra, cache_mode=None):
+def build(d, files, *extra, cache_mode=None, **env):
     (d / "voices").mkdir(exist_ok=True)          # empty: the offline engine
-    env = {**os.environ, "HEMICYCLE_CLUSTER_CACHE": cache_mode or ""}
+    env = {**os.environ, "HEMICYCLE_CLUSTER_CACHE": cache_mode or "", **env}
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", "build", *files, "--voices", d / "voices",
          "--cache", d / "cache", "--out", d / "dist", "--cast", d / "cast.toml", *extra],
@@ -112,6 +124,22 @@ def test_killed_worker_the_run_completes_identical(cluster, inputs, local, tmp_p
     assert during, "killed after the cluster's synthesis ended"
     assert "cluster: synthesized" in out
     same_outputs(local, tmp_path / "dist", inputs)
+
+
+def test_the_user_lexicon_reaches_the_cluster(cluster, inputs, local, tmp_path):
+    """The cluster synthesizes the sentences as the user's lexicon says them: the debates'
+    builds then find all of them in the cache."""
+    lexicon = tmp_path / "lexicon.tsv"
+    lexicon.write_text("Darcos\tDarkoss\n", "utf-8")         # in the Sénat excerpt only
+    out = finish(build(tmp_path, inputs, "--cluster", cluster.address,
+                       HEMICYCLE_LEXICON=str(lexicon)))
+    for f in inputs:
+        assert f"{f.stem}: synthesized 0 utterances" in out
+    senat, an = (f.stem for f in inputs)
+    assert (local / senat / f"{senat}.m4b").read_bytes() != \
+        (tmp_path / "dist" / senat / f"{senat}.m4b").read_bytes()
+    assert (local / an / f"{an}.m4b").read_bytes() == \
+        (tmp_path / "dist" / an / f"{an}.m4b").read_bytes()
 
 
 def _entries(cache) -> int:
@@ -203,6 +231,34 @@ def test_no_node_sees_the_folders_the_driver_writes(inputs, local, tmp_path):
     results = write_all(None, plans, cache, [], False, RunProgress(2, 0, enabled=False))
     assert sum(r.stats.synthesized for r in results) == LOCAL['utterances']
     same_outputs(local, tmp_path / "dist", inputs)
+
+
+def test_through_ray_client_a_driver_the_nodes_cannot_see(cluster, inputs, tmp_path):
+    """ray://: the driver runs in a private mount namespace, its voices, cache and out folder
+    on a tmpfs no node sees (as on a laptop driving a remote cluster). Its package and Piper
+    voices go to the nodes through Ray, the audio comes back, the driver writes: the outputs
+    are those of a local build with the same voices."""
+    here = tmp_path / "local"
+    shutil.copytree(FIXTURE_VOICES, here / "voices")
+    finish(subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", *inputs, "--voices", here / "voices",
+         "--cache", here / "cache", "--out", here / "dist", "--cast", here / "cast.toml"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    priv, kept = tmp_path / "private", tmp_path / "kept"
+    priv.mkdir()
+    files = " ".join(str(f) for f in inputs)
+    script = (f"mount -t tmpfs none {priv}; cp -r {FIXTURE_VOICES} {priv}/voices; "
+              f"{sys.executable} -m pipeline build {files} --voices {priv}/voices "
+              f"--cache {priv}/cache --out {priv}/dist --cast {priv}/cast.toml "
+              f"--cluster ray://127.0.0.1:{cluster.client_port}; cp -r {priv}/dist {kept}")
+    p = subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-ec", script],
+                       capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert p.returncode == 0, p.stderr
+    assert "on 2 actors" in p.stdout and "returned to the driver's cache" in p.stdout
+    assert ("cluster: 2 debates written on no node(s), by the driver (no node sees the cache "
+            "and out folders)") in p.stdout
+    assert not list(priv.iterdir())            # nothing of the driver's reached this side
+    same_outputs(here / "dist", kept, inputs)
 
 
 @pytest.mark.parametrize("address, message", [
