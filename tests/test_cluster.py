@@ -103,9 +103,26 @@ def test_cluster_build_is_the_local_build(cluster, inputs, local, tmp_path, mode
     assert all(f"{f.stem}: up to date" in again for f in inputs)
 
 
-def _actor_pids() -> list[int]:
+def _actor_pids(name="ray::_Synth") -> list[int]:
     ps = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    return [int(l.split()[0]) for l in ps.splitlines() if "ray::_Synth" in l]
+    return [int(l.split()[0]) for l in ps.splitlines() if name in l.split(None, 1)[1]]
+
+
+def test_killed_writing_task_the_run_completes_identical(cluster, inputs, local, tmp_path):
+    """SIGKILL of the process writing a debate (a Ray task): Ray runs the task again, which
+    clears what the killed one left and writes the same outputs."""
+    p = build(tmp_path, inputs, "--cluster", cluster.address)
+    deadline, killed = time.monotonic() + 300, None
+    while killed is None and p.poll() is None and time.monotonic() < deadline:
+        if pids := _actor_pids("ray::_finish"):
+            os.kill(pids[0], signal.SIGKILL)
+            killed = pids[0]
+        time.sleep(0.02)
+    out = finish(p)
+    assert killed, "no writing task was seen running"
+    assert "cluster: 2 debates written" in out
+    same_outputs(local, tmp_path / "dist", inputs)
+    assert not list((tmp_path / "dist").glob("*/.hemicycle-tmp*"))
 
 
 def test_killed_worker_the_run_completes_identical(cluster, inputs, local, tmp_path):

@@ -161,9 +161,15 @@ class Synthesizer:
         # One worker = one core: one onnxruntime thread per session, in-process or in the pool
         # (two single-thread processes beat one two-thread process on these machines).
         self._engines = Engines(models, threads=1)
+        self._fingerprints: dict[Voice, str] = {}
 
     def key(self, spoken: str, voice: Voice) -> str:
-        fingerprint = self._engines.of(voice).fingerprint(voice, self.cache.digest)
+        # One look at each voice's files per synthesizer (a build): a stat and a memo read per
+        # sentence were half of planning a sitting.
+        fingerprint = self._fingerprints.get(voice)
+        if fingerprint is None:
+            fingerprint = self._fingerprints[voice] = \
+                self._engines.of(voice).fingerprint(voice, self.cache.digest)
         return cache_key(f"{fingerprint}-trim{SILENCE_DB}/{KEEP_MS}",
                          voice.rendering, OUTPUT_RATE, spoken)
 
