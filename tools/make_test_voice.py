@@ -6,8 +6,8 @@ tests use a voice generated here: piper's own VITS generator (SynthesizerTrn
 from piper.train.vits) with random weights, exported to ONNX exactly as
 piper/train/export_onnx.py does, plus a config in Piper's format. It speaks no
 words, but it exercises the real Piper code path (phonemizer, ids, ONNX graph,
-speaker ids, alignments) with realistic durations and, at --quality medium, a
-realistic cost.
+speaker ids, alignments) with realistic durations and, at --quality x_low,
+low, medium or high (Piper's own architectures), a realistic cost.
 
 Needs torch and onnx (`.venv/bin/pip install torch==2.13.0 onnx`: torch's
 TorchScript exporter imports onnx); both are tool-time dependencies only, never
@@ -46,7 +46,8 @@ HOP_LENGTH = 256  # product of the upsample rates; Piper's default hop length
 CHARS_PER_SECOND = 19.0  # speaking rate of the real French Piper voices
 
 # Hyper-parameters shared by every quality: the VitsModel defaults in
-# piper/train/vits/lightning.py. Only widths (and, for tiny, depth) change.
+# piper/train/vits/lightning.py. Widths change per quality (and, for tiny,
+# depth); only "high" changes the HiFi-GAN decoder.
 COMMON = dict(
     n_heads=2,
     n_layers=6,
@@ -60,11 +61,25 @@ COMMON = dict(
 )
 # gin_channels: VitsModel uses 512 for multi-speaker models; tiny uses less so
 # that the speaker conditioning does not dwarf the ~1 MB model.
+# Piper's qualities, as rhasspy/piper's src/python/piper_train/__main__.py
+# --quality sets them (piper1-gpl dropped the flag; its vits/config.py keeps
+# ModelAudioConfig.low_quality() = the default decoder, .high_quality() = the
+# decoder below): x-low narrows the text side, high swaps in HiFi-GAN V1's
+# decoder, and "low" is medium's architecture trained on 16 kHz audio.
+# Published sizes: x_low 5-7M params, low and medium 15-20M, high 28-32M.
 QUALITIES = {
     "medium": dict(sample_rate=22050, hidden_channels=192, inter_channels=192,
                    filter_channels=768, upsample_initial_channel=256, gin_channels=512),
+    "low": dict(sample_rate=16000, hidden_channels=192, inter_channels=192,
+                filter_channels=768, upsample_initial_channel=256, gin_channels=512),
     "x_low": dict(sample_rate=16000, hidden_channels=96, inter_channels=96,
                   filter_channels=384, upsample_initial_channel=256, gin_channels=512),
+    "high": dict(sample_rate=22050, hidden_channels=192, inter_channels=192,
+                 filter_channels=768, gin_channels=512,
+                 resblock="1", resblock_kernel_sizes=(3, 7, 11),
+                 resblock_dilation_sizes=((1, 3, 5), (1, 3, 5), (1, 3, 5)),
+                 upsample_rates=(8, 8, 2, 2),  # 8*8*2*2 = 256 = hop length too
+                 upsample_initial_channel=512, upsample_kernel_sizes=(16, 16, 4, 4)),
     # tiny: ~0.4 MB of weights (+ ~0.7 MB of graph) = a ~1.1 MB file.
     "tiny": dict(sample_rate=22050, hidden_channels=16, inter_channels=16,
                  filter_channels=64, upsample_initial_channel=48, gin_channels=32,
@@ -89,6 +104,7 @@ def build_generator(quality: str, num_speakers: int, num_symbols: int) -> Synthe
     builds discriminators we would throw away; its model_g is this object.)
     """
     hp = {**COMMON, **QUALITIES[quality]}
+    assert math.prod(hp["upsample_rates"]) == HOP_LENGTH, "upsample rates must make the hop length"
     return SynthesizerTrn(
         n_vocab=num_symbols,
         spec_channels=1024 // 2 + 1,  # filter_length // 2 + 1 (posterior encoder, training only)
@@ -326,7 +342,10 @@ def main() -> None:
         add_alignment(args.out)
     write_config(args.out, args.quality, args.speakers, num_symbols)
     size = args.out.stat().st_size / 1e6
-    print(f"wrote {args.out} ({size:.2f} MB) and {args.out}.json")
+    params = sum(p.numel() for name, p in model.named_parameters()
+                 if not name.startswith("enc_q."))  # posterior encoder: training only
+    print(f"wrote {args.out} ({size:.2f} MB, {params / 1e6:.2f}M inference parameters)"
+          f" and {args.out}.json")
 
 
 if __name__ == "__main__":
