@@ -122,7 +122,8 @@ def main() -> None:
         return
     for script in ("bench_parse.py", "bench_normalize.py"):
         if (ROOT / "bench" / script).exists():
-            subprocess.run([sys.executable, str(ROOT / "bench" / script)], check=True, cwd=ROOT)
+            # A missed target is said on its line; the synthesis figures are still measured.
+            subprocess.run([sys.executable, str(ROOT / "bench" / script)], cwd=ROOT)
     make_voices()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="hemicycle-bench-") as tmp:
