@@ -69,9 +69,13 @@ def connect(address: str):
     Through Ray Client the driver's own `pipeline` package goes with the job (py_modules): the
     nodes run the driver's code, so their outputs are its own; they need its dependencies and
     the engines installed (the same image)."""
+    import os
     ray = _ray()
     if ray.is_initialized():
         return ray
+    # A failed sentence is said once, by the driver: not again by Ray for each sentence that was
+    # in flight on the other actors when the run stopped.
+    os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
     if address != "auto":
         _reachable(address)
     try:
@@ -134,11 +138,9 @@ class _Synth:
         self.cache = Cache(Path(cache_root)) if _sees([probe], token) else None
 
     def render(self, job: tuple) -> tuple:
+        from pipeline.synth import render
         k, spoken, voice, timed = job
-        if timed:
-            pcm, starts = self.engines.render_timed(spoken, voice)
-        else:
-            pcm, starts = self.engines.render(spoken, voice), None
+        pcm, starts = render(self.engines, spoken, voice, timed)
         if self.cache is None:
             return k, pcm, starts, timed, len(pcm)
         if timed:
@@ -235,23 +237,36 @@ def synthesize(ray, models: dict, jobs: list[tuple], cache, progress=None,
         actors = [actor.remote(paths, str(cache.root.resolve()), probe, token, shipped)
                   for _ in range(n)]
         pool = ActorPool(actors)
-        for k, pcm, starts, timed, length in pool.map_unordered(
-                lambda a, job: a.render.remote(job), jobs):
-            if pcm is None:
-                written += 1
-            else:
-                if timed:
-                    cache.put_words(k, starts)
-                cache.put(k, pcm)
-            samples += length
-            if progress:
-                progress.synthesized(length)
+        try:
+            for k, pcm, starts, timed, length in pool.map_unordered(
+                    lambda a, job: a.render.remote(job), jobs):
+                if pcm is None:
+                    written += 1
+                else:
+                    if timed:
+                        cache.put_words(k, starts)
+                    cache.put(k, pcm)
+                samples += length
+                if progress:
+                    progress.synthesized(length)
+        except ray.exceptions.RayError as e:
+            raise one_line(e) from None
         for a in actors:                  # their CPUs go to the writing tasks
             ray.kill(a)
     if shared and written < len(jobs):
         raise InputError(f"{cache.root}: the cluster's nodes do not see this cache folder")
     return {"utterances": len(jobs), "samples": samples, "actors": n,
             "seconds": time.perf_counter() - t0, "written_by_nodes": written}
+
+
+def one_line(e: Exception) -> Exception:
+    """What the CLI says of a failure on the cluster: the task's own InputError or ToolError,
+    else a ToolError with the last line of Ray's message."""
+    from pipeline.errors import last_line
+    cause = getattr(e, "cause", None)
+    if isinstance(cause, (InputError, ToolError)):
+        return cause
+    return ToolError(f"on the cluster: {type(e).__name__}: {last_line(str(cause or e))}")
 
 
 def _finish(p, cache_root: str, force: bool):
@@ -316,7 +331,10 @@ def write_all(ray, plans: list, cache, nodes: list[tuple[str, int]], force: bool
     pending = list(refs)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
-        results[refs[done[0]]] = ray.get(done[0])
+        try:
+            results[refs[done[0]]] = ray.get(done[0])
+        except ray.exceptions.RayError as e:      # not the debate's fault: the cluster's
+            results[refs[done[0]]] = str(one_line(e))
         progress.wrote()
     return results
 

@@ -278,6 +278,20 @@ def test_through_ray_client_a_driver_the_nodes_cannot_see(cluster, inputs, tmp_p
     same_outputs(here / "dist", kept, inputs)
 
 
+def test_an_engine_failing_on_a_node_is_one_line(cluster, inputs, tmp_path):
+    """A Piper voice that its node cannot load (here a damaged model file): the engine's error
+    as a local build says it, one line, exit 1, and no output written."""
+    voices = tmp_path / "voices"
+    shutil.copytree(FIXTURE_VOICES, voices)
+    for model in voices.glob("*.onnx"):
+        model.write_bytes(b"not an onnx model" * 100)
+    p = build(tmp_path, inputs, "--cluster", cluster.address, "--voices", voices)
+    out, err = p.communicate(timeout=600)
+    assert p.returncode == 1, err
+    assert err.count("\n") == 1 and err.startswith("hemicycle: error: piper voice fr_FR-test"), err
+    assert "Traceback" not in err and not list((tmp_path / "dist").glob("*/*.m4b"))
+
+
 @pytest.mark.parametrize("address, message", [
     ("127.0.0.1:1", "--cluster 127.0.0.1:1: no Ray cluster answers there (Connection refused)"),
     ("nowhere", "--cluster nowhere: not auto, ray://HOST:PORT nor HOST:PORT"),

@@ -84,20 +84,24 @@ class Engines:
         return to_int16(audio[a:b]), starts
 
 
-def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool) -> int:
-    """Synthesize one utterance into the cache (its word times too when `timed`). An engine's
-    failure is a ToolError naming the voice, the sentence and the engine's last word."""
+def render(engines: Engines, text: str, voice: Voice, timed: bool) -> tuple[np.ndarray, list | None]:
+    """One utterance's audio (and its word times when `timed`). An engine's failure is a
+    ToolError naming the voice, the sentence and the engine's last word."""
     try:
         if timed:
-            pcm, starts = engines.render_timed(text, voice)
-        else:
-            pcm, starts = engines.render(text, voice), None
+            return engines.render_timed(text, voice)
+        return engines.render(text, voice), None
     except (ToolError, OSError, KeyboardInterrupt, SystemExit):
         raise
     except Exception as e:
         shown = text if len(text) <= 60 else text[:57] + "…"
         raise ToolError(f"{voice.engine} voice {voice.voice} failed on “{shown}”: "
                         f"{last_line(str(e) or type(e).__name__)}") from None
+
+
+def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool) -> int:
+    """Synthesize one utterance into the cache (its word times too when `timed`)."""
+    pcm, starts = render(engines, text, voice, timed)
     if timed:
         cache.put_words(k, starts)
     cache.put(k, pcm)
