@@ -136,7 +136,7 @@ def finish(plan: Plan, cache: Cache, workers: int | None = None, progress: bool 
     # folder holds the previous complete set or the new one (see pipeline/outdir.py).
     with writing(p.out, out_dir, synth.cache.root, locked) as w:
         if not force and up_to_date(out_dir, p.stamp):
-            return Result(out_dir, None, p.debate, utterances, p.voices, warnings=p.warnings)
+            return unchanged(p)
         synth.scratch = w.stage.scratch
         timed = p.granularity == "word"
         damaged = synth.cache.damaged
@@ -161,6 +161,11 @@ def finish(plan: Plan, cache: Cache, workers: int | None = None, progress: bool 
                synth.cache.root / "encoded")
         publish(w, p.stamp)
     return Result(out_dir, stats, p.debate, utterances, p.voices, timeline, p.warnings)
+
+
+def unchanged(p: Plan) -> Result:
+    """The Result of a plan whose outputs are already up to date: nothing was built."""
+    return Result(p.out_dir, None, p.debate, p.utterances, p.voices, warnings=p.warnings)
 
 
 def master_key(k: str, config: Assembly) -> str:

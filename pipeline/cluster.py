@@ -163,21 +163,19 @@ def ship(ray, models: dict) -> dict:
 def _unship(shipped: dict) -> dict:
     """The shipped voices as files on this node, once per node (named by their content, so
     the same bytes as the driver's: the same audio)."""
-    import os
     import tempfile
 
     import ray
+
+    from pipeline.atomic import write_bytes
     root = Path(tempfile.gettempdir()) / "hemicycle-voices"
     models = {}
     for name, (ref, digest) in shipped.items():
         path = root / digest / f"{name}.onnx"
         if not path.with_name(f"{name}.onnx.json").exists():
             onnx, conf = ray.get(ref)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for target, data in ((path, onnx), (path.with_name(f"{name}.onnx.json"), conf)):
-                tmp = target.with_name(f".{target.name}.{os.getpid()}")
-                tmp.write_bytes(data)
-                os.replace(tmp, target)   # the config last: its presence means both are there
+            write_bytes(path, onnx)       # the config last: its presence means both are there
+            write_bytes(path.with_name(f"{name}.onnx.json"), conf)
         models[name] = str(path)
     return models
 
@@ -269,12 +267,13 @@ def one_line(e: Exception) -> Exception:
     return ToolError(f"on the cluster: {type(e).__name__}: {last_line(str(cause or e))}")
 
 
-def _finish(p, cache_root: str, force: bool):
-    """A Ray task: build.finish() of one plan, on a node that sees the cache and out folder."""
+def _finish(p, cache_root: str, force: bool, workers: int | None = 1):
+    """build.finish() of one plan, under the driver's lock: a Ray task of one CPU on a node that
+    sees the cache and out folder, or the driver itself (`workers` None: all its cores)."""
     from pipeline.build import finish
     from pipeline.cache import Cache
     try:
-        return finish(p, Cache(Path(cache_root)), workers=1, progress=False, force=force,
+        return finish(p, Cache(Path(cache_root)), workers=workers, progress=False, force=force,
                       locked=True)
     except (InputError, ToolError) as e:
         return str(e)                     # the driver says it, as a local build would
@@ -307,26 +306,24 @@ def writers(ray, folders: list[Path], shared: bool | None) -> list[tuple[str, in
 def write_all(ray, plans: list, cache, nodes: list[tuple[str, int]], force: bool, progress):
     """finish() of every plan as Ray tasks pinned to `nodes` (the longest debate to the least
     loaded node first), or here when no node may; results in the plans' order."""
-    from pipeline.build import finish
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+    root = str(cache.root.resolve())
     if not nodes:
         results = []
         for p in plans:
-            try:
-                results.append(finish(p, cache, progress=False, force=force, locked=True))
-            except (InputError, ToolError) as e:
-                results.append(str(e))
+            results.append(_finish(p, root, force, workers=None))
             progress.wrote()
         return results
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
     task = ray.remote(num_cpus=1, max_retries=3)(_finish)
     load = {node: 0.0 for node, _ in nodes}
     cpus = dict(nodes)
+    size = [sum(len(s) for s, _ in p.requests) for p in plans]      # characters to say
     refs = {}
-    for i in sorted(range(len(plans)), key=lambda i: -sum(len(s) for s, _ in plans[i].requests)):
+    for i in sorted(range(len(plans)), key=lambda i: -size[i]):
         node = min(load, key=lambda n: (load[n], n))
-        load[node] += sum(len(s) for s, _ in plans[i].requests) / cpus[node]
+        load[node] += size[i] / cpus[node]
         refs[task.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False))
-             .remote(plans[i], str(cache.root.resolve()), force)] = i
+             .remote(plans[i], root, force)] = i
     results: list = [None] * len(plans)
     pending = list(refs)
     while pending:
@@ -383,9 +380,8 @@ def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, objec
         elif id(p) in finished:
             out.append((f, finished[id(p)]))
         else:
-            from pipeline.build import Result
-            out.append((f, Result(p.out_dir, None, p.debate, p.utterances, p.voices,
-                                  warnings=p.warnings)))
+            from pipeline.build import unchanged
+            out.append((f, unchanged(p)))
     return out
 
 
