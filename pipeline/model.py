@@ -12,6 +12,20 @@ from typing import Literal, Union
 from pipeline.french import CIVILITY_GENDER   # civility as printed → gender of the speaker(s)
 
 _CHAIR_LABEL = re.compile(r"^(?:M\.|Mme)\s+(?:le|la)\s+président(?:e)?\s*\.?$")
+# Labels of a group, not a person: several ("Plusieurs députés…", "Mmes et MM. …", "De nombreux
+# députés…"), one unnamed member of a group ("Un député du groupe…", "Une députée…"), the benches.
+_COLLECTIVE_LABEL = re.compile(
+    r"^(?:plusieurs|de\s+nombreux|de\s+nombreuses|nombreux|quelques|des|les|tous\s+les|"
+    r"un(?:e)?\s+(?:député|sénat|membre|voix)|mmes?\s+et\s+mm\.|mm\.\s+et\s+mmes|"
+    r"(?:sur\s+)?(?:divers|les|plusieurs)\s+bancs|applaudissements)", re.IGNORECASE)
+
+
+def is_collective(label: str, civility: str | None = None, person_id: str | None = None) -> bool:
+    """A label or id naming a group rather than one person (see Speaker.collective)."""
+    pid = (person_id or "").strip()
+    if pid in ("PA0", "0") or re.fullmatch(r"(?:PA)?-\d+", pid):
+        return True
+    return civility in ("MM.", "Mmes") or bool(_COLLECTIVE_LABEL.match(label.strip()))
 
 
 class InputError(Exception):
@@ -42,6 +56,15 @@ class Speaker:
                                    # a ParlaMint `who`; None when the source has none
     presiding: bool = False    # the source says this turn is the chair's (AN roledebat="president")
     sex: str | None = None     # "male" | "female" when the source states it; else from civility
+    group: str | None = None   # political group printed with the name: "M. Patrick Hetzel (LR)" → "LR"
+    members: tuple[str, ...] = ()   # the people a label names together ("Mme Aurore Bergé",
+                                    # "M. Laurent Croizier"): a collective speaker, not a person
+
+    @property
+    def collective(self) -> bool:
+        """Several people or an anonymous group ("Plusieurs députés du groupe…", "Un député du
+        groupe…", "Mmes et MM. les membres…", AN id PA0, negative pseudo-ids): never one person."""
+        return bool(self.members) or is_collective(self.label, self.civility, self.person_id)
 
     @property
     def gender(self) -> str | None:
@@ -59,12 +82,14 @@ class Speaker:
 
     def to_json(self) -> dict:
         return {"label": self.label, "civility": self.civility, "name": self.name, "role": self.role,
-                "id": self.person_id, "presiding": self.presiding, "sex": self.sex}
+                "id": self.person_id, "presiding": self.presiding, "sex": self.sex,
+                "group": self.group, "members": list(self.members)}
 
     @staticmethod
     def from_json(d: dict) -> "Speaker":
         return Speaker(d["label"], d.get("civility"), d.get("name"), d.get("role"), d.get("id"),
-                       bool(d.get("presiding", False)), d.get("sex"))
+                       bool(d.get("presiding", False)), d.get("sex"), d.get("group"),
+                       tuple(d.get("members") or ()))
 
 
 @dataclass(frozen=True)
