@@ -4,6 +4,7 @@ title page, navigation and cast pages; the package (write/package.py), written a
 from __future__ import annotations
 
 import io
+import warnings
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,8 @@ from pipeline.write.cover import cover as default_cover
 from pipeline.write.markup import (CSS_NAME, E, SectionDoc, document, section_documents,
                                    serialize)
 from pipeline.write.package import Document, fix_opf, identifier, modified, repack
-from pipeline.write.present import book_title, clock, description, label_parts, sync, voice_label
+from pipeline.write.present import (book_title, clock, description, label_parts, sync,
+                                    voice_label, web_url)
 from pipeline.write.smil import AUDIO_EXT, AUDIO_MEDIA_TYPE, overlay, section_audio
 
 __all__ = ["build_epub", "write_epub"]
@@ -150,8 +152,11 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     if debate.date:
         book.add_metadata("DC", "date", debate.date)
     book.add_metadata("DC", "subject", "Débats parlementaires")
-    if debate.source and debate.source.url:      # the record as published
+    if debate.source and web_url(debate.source.url):      # the record as published
         book.add_metadata("DC", "source", debate.source.url)
+    elif debate.source and debate.source.url:
+        warnings.warn(f"{book_title(debate)}: the record's URL dropped, not http(s): "
+                      f"{debate.source.url[:80]!r}")
     book.add_metadata("DC", "description", description(debate))
 
     def meta(prop: str, value: str, refines: str | None = None) -> None:

@@ -4,6 +4,7 @@ the book and the page can never disagree on what a sentence or a word is."""
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Mapping
@@ -12,7 +13,7 @@ from lxml import etree
 
 from pipeline.french import fold
 from pipeline.model import Debate, Speaker, Speech
-from pipeline.write.present import label_parts, source_link
+from pipeline.write.present import book_title, label_parts, source_link
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -253,6 +254,7 @@ def section_documents(debate: Debate, utterance_ids: set[str],
     from pipeline.segment import paragraphs
 
     docs: list[SectionDoc] = []
+    dropped: list[str] = []                 # source URLs that are not http(s)
     by_section: dict[int, list] = {}
     for p in paragraphs(debate):
         by_section.setdefault(p.section, []).append(p)
@@ -317,11 +319,15 @@ def section_documents(debate: Debate, utterance_ids: set[str],
             _fill_sentences(el, p, utterance_ids, doc.ids, timed, doc.worded)
             if p.kind == "stage" or (p.kind == "speech" and p.item.interjection):
                 doc.skippable.update((sid, SKIPPABLE) for sid in doc.ids[before:])
-            if p.kind == "speech" and p.labelled:
-                _source(el, p.item.source)
+            if p.kind == "speech" and p.labelled and not _source(el, p.item.source):
+                dropped.append(p.item.source.url)
         doc.turns = contents.top
         doc.content = serialize(html)
         docs.append(doc)
+    if dropped:
+        # One line per book (the page and the EPUB both come here: Python shows it once).
+        warnings.warn(f"{book_title(debate)}: {len(dropped)} source link(s) dropped, not "
+                      f"http(s): {dropped[0][:80]!r}")
     return docs
 
 
@@ -343,8 +349,11 @@ def _vote_row(turn_el, table, p, row, utterance_ids, doc):
     return table
 
 
-def _source(el, source) -> None:
+def _source(el, source) -> bool:
+    """The "écouter l'original" link of a turn; False when its source has a URL that is not
+    http(s) (not linked)."""
     link = source_link(source)
     if link:
         append_text(el, " ")
         E("a", {"class": "source", "href": link[0]}, text=link[1], parent=el)
+    return bool(link or source is None or not source.url)

@@ -3,6 +3,7 @@ dates and times, and describes itself. Writers import this, never each other."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlsplit
 
 from pipeline.french import french_date, without_apostrophes
 from pipeline.model import Debate, Speaker, Voice
@@ -127,12 +128,27 @@ def duration_fr(seconds_: float) -> str:
     return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
 
 
+def web_url(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) URL, else None: a source's URL becomes a link in
+    pages people publish, and a `javascript:` or `data:` one would run in the site's origin when
+    clicked. No whitespace or control character anywhere (browsers drop some of them inside a
+    scheme, so "java<tab>script:" would pass a naive check)."""
+    if not url or any(c.isspace() or ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:                  # "http://[::1" and the like
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
 def source_link(source) -> tuple[str, str] | None:
-    """(href, text) of the "écouter l'original" link of an intervention, or None without a URL.
-    With an offset: a media file's URL carries it as a W3C media fragment (`#t=754`), which
-    browsers' players honour; the chambers' pages and video portals accept no documented
-    time parameter, so there the link is plain and the time is shown beside it."""
-    if source is None or not source.url:
+    """(href, text) of the "écouter l'original" link of an intervention, or None without an
+    http(s) URL (web_url). With an offset: a media file's URL carries it as a W3C media
+    fragment (`#t=754`), which browsers' players honour; the chambers' pages and video portals
+    accept no documented time parameter, so there the link is plain and the time is shown
+    beside it."""
+    if source is None or not web_url(source.url):
         return None
     url, text = source.url, "écouter l’original"
     if source.offset is not None:

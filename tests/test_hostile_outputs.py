@@ -1,0 +1,176 @@
+"""Outputs safe to publish (issue 26): what a hostile or damaged input, file name or out folder
+can do to the pages, the book, the feed and the archive people serve. Inputs are real files
+(tests/fixtures/sources) altered here, in the test, the way an attacker would."""
+from __future__ import annotations
+
+import json
+import warnings
+import zipfile
+from pathlib import Path
+
+import lxml.html
+import numpy as np
+import pytest
+from lxml import etree
+
+from conftest import ROOT
+
+SOURCES = ROOT / "tests" / "fixtures" / "sources"
+NOSSENATEURS = SOURCES / "senat_2010-05-19_2130_seance-707.json"
+EVIL = "javascript:alert(document.domain)//https://www.senat.fr/"
+RATE = 22050
+
+
+def _records(picked=(0, 1, 2, 3, 4, 6, 8, 9, 10)) -> list[dict]:
+    """Short records of the real NosSénateurs sitting: headings, five turns, four speakers."""
+    recs = json.loads(NOSSENATEURS.read_text("utf-8"))
+    return [recs[i] for i in picked]
+
+
+def _timeline(debate):
+    """The debate's utterances laid out by the real assembly on noise bursts (no synthesis)."""
+    from pipeline.assemble import assemble
+    from pipeline.segment import segment
+    from pipeline.write.splice import BLOCK, MARGIN
+    utterances = segment(debate)
+    rng = np.random.default_rng(3)
+    bursts = [(rng.standard_normal(n) * 3000 * np.hanning(n)).astype(np.int16)
+              for n in (int(len(u.spoken) / 19 * RATE) + 400 for u in utterances)]
+    pcm, timeline = assemble(utterances, bursts, debate, RATE, grid=(BLOCK, MARGIN))
+    return utterances, pcm, timeline
+
+
+# --- 1. a source's URL becomes a link only when it is http(s) -----------------------------
+
+@pytest.fixture(scope="module")
+def evil_sitting(tmp_path_factory):
+    """The real sitting with two turns' `source` turned into a javascript: URL."""
+    from pipeline.parse import parse_file
+    recs = _records()
+    for i in (3, 7):                     # Jean-Léonce Dupont's first turn, Gérard César's
+        assert recs[i]["intervention"]["intervenant_nom"]
+        recs[i]["intervention"]["source"] = EVIL
+    path = tmp_path_factory.mktemp("evil") / "seance.json"
+    path.write_text(json.dumps(recs, ensure_ascii=False), "utf-8")
+    debate = parse_file(path)
+    return debate, *_timeline(debate)
+
+
+def _hrefs(html: str) -> list[str]:
+    return lxml.html.fromstring(html).xpath("//a/@href")
+
+
+def test_source_url_must_be_http_or_https():
+    from pipeline.write.present import web_url
+    for good in ("https://www.senat.fr/seances/s201005/s20100519/s20100519_mono.html#par_1",
+                 "http://www.assemblee-nationale.fr/14/cri/2012-2013/20130134.asp"):
+        assert web_url(good) == good
+    for bad in (EVIL, "JavaScript:alert(1)", "java\tscript:alert(1)", " javascript:alert(1)",
+                "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "//evil.example/",
+                "/relative", "https://", "http://[::1", "https://www.senat.fr/\x1b[2J",
+                "file:///etc/passwd", "", None):
+        assert web_url(bad) is None, bad
+
+
+def test_page_links_no_javascript_source(evil_sitting):
+    from pipeline.write.web import build_page
+    debate, utterances, _, timeline = evil_sitting
+    with pytest.warns(UserWarning, match=r"2 source link\(s\) dropped, not http\(s\)"):
+        page = build_page(debate, utterances, timeline, {}, "seance.mp3")
+    hrefs = _hrefs(page)
+    assert EVIL not in page and not any(h.lower().startswith("javascript") for h in hrefs)
+    # The turns whose source is the real senat.fr one keep their link.
+    sources = [h for h in hrefs if h.startswith("http")]
+    assert len(sources) == 3 and all(h.startswith("http://www.senat.fr/seances/") for h in sources)
+
+
+def test_epub_links_no_javascript_source(evil_sitting, tmp_path):
+    from pipeline.write.epub import build_epub
+    from pipeline.write.splice import AAC, encode_blocks
+    debate, utterances, pcm, timeline = evil_sitting
+    [aac] = encode_blocks(pcm, timeline, [AAC])
+    with pytest.warns(UserWarning, match="dropped"):
+        book = build_epub(debate, utterances, timeline, aac, {})
+    with zipfile.ZipFile(__import__("io").BytesIO(book)) as z:
+        texts = {n: z.read(n).decode("utf-8") for n in z.namelist()
+                 if n.endswith((".xhtml", ".opf", ".ncx", ".smil"))}
+    assert not any("javascript" in t.lower() for t in texts.values())
+    hrefs = [h for n, t in texts.items() if n.endswith(".xhtml")
+             for h in etree.fromstring(t.encode()).xpath("//*[local-name()='a']/@href")]
+    assert sum(h.startswith("http://www.senat.fr/") for h in hrefs) == 3
+
+
+def test_epub_record_url_must_be_http(evil_sitting):
+    """The debate's own record URL (dc:source) is dropped too when it is not http(s)."""
+    import dataclasses
+    from pipeline.model import Source
+    from pipeline.write.epub import build_epub
+    from pipeline.write.splice import AAC, encode_blocks
+    debate, utterances, pcm, timeline = evil_sitting
+    debate = dataclasses.replace(debate, source=Source(EVIL))
+    [aac] = encode_blocks(pcm, timeline, [AAC])
+    with pytest.warns(UserWarning, match="record's URL dropped"):
+        book = build_epub(debate, utterances, timeline, aac, {})
+    with zipfile.ZipFile(__import__("io").BytesIO(book)) as z:
+        opf = next(z.read(n) for n in z.namelist() if n.endswith(".opf")).decode("utf-8")
+    assert "javascript" not in opf and "<dc:source" not in opf
+
+
+def test_feed_chapters_and_episode_carry_no_source_url(evil_sitting, tmp_path):
+    from pipeline.write.feed import build_feed, chapters_json, write_episode
+    debate, utterances, _, timeline = evil_sitting
+    dist = tmp_path / "dist"
+    (dist / "seance").mkdir(parents=True)
+    write_episode(dist / "seance", "seance", debate, timeline)
+    (dist / "seance" / "seance.mp3").write_bytes(b"\xff\xfb" * 100)
+    outputs = [json.dumps(chapters_json(debate, timeline)),
+               (dist / "seance" / "episode.json").read_text("utf-8"),
+               build_feed(dist, "https://example.org/").decode("utf-8")]
+    for text in outputs:
+        assert "javascript" not in text.lower()
+
+
+# --- 22. zero-width characters read as the space or the join they stand for ------------------
+
+def _parse_json(path: Path) -> dict:
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "pipeline", "parse", str(path), "--json"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_zero_width_space_in_a_label_is_a_space(tmp_path):
+    """The Sénat seed's first lines with zero-width characters where a web page or a joined file
+    leaves them: instead of the spaces of labels, inside a word (a break hint), a BOM at the
+    start of a line. `parse` reads it exactly as the clean text."""
+    from conftest import SENAT, excerpt
+    clean = excerpt(SENAT, tmp_path / "seance.txt", 25)
+    text = clean.read_text("utf-8")
+    # The seed's labels hold a no-break space ("M.\xa0le président"): where a zero-width space
+    # stands for a space, the reader must find the ordinary space of the clean variant.
+    spaced = (text.replace("Mme\xa0Laure Darcos. Je", "Mme Laure Darcos. Je")
+              .replace("M.\xa0le président. Nous", "M. le président. Nous"))
+    clean.write_text(spaced, "utf-8")
+    dirty = (spaced.replace("Mme Laure Darcos. Je", "Mme\u200bLaure\u200bDarcos. Je")
+             .replace("M. le président. Nous", "M.\u200ble président. Nous")
+             .replace("extrêmement", "extrême\u200bment")
+             .replace("\n\nM.\xa0le président. La parole est à Mme", "\n\n\ufeffM.\xa0le "
+                      "président. La parole est à\u2060 Mme"))
+    assert dirty.count("\u200b") >= 4 and "\ufeff" in dirty and "\u2060" in dirty
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "seance.txt").write_text(dirty, "utf-8")
+    got = _parse_json(tmp_path / "web" / "seance.txt")
+    assert got == _parse_json(clean)
+    labels = [i["speaker"]["label"] for s in got["sections"] for i in s["items"]
+              if i["kind"] == "speech"]
+    assert "Mme Laure Darcos." in labels and labels.count("M. le président.") >= 3
+
+
+def test_clean_reads_zero_widths_like_decode():
+    from pipeline.parse.decode import clean, decode
+    for raw in ("M.\u200bDupont.", "extrême\u200bment", "fin.\n\ufeffM. X.", "a\x1bb"):
+        assert clean(raw) == decode(raw.encode("utf-8")) if "\x1b" not in raw else True
+    assert clean("M.\u200bDupont.") == "M. Dupont." and clean("extrême\u200bment") == "extrêmement"
+    assert clean("a\x0cb\x1b\ud800c") == "a bc"
