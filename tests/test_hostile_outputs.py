@@ -174,3 +174,26 @@ def test_clean_reads_zero_widths_like_decode():
         assert clean(raw) == decode(raw.encode("utf-8")) if "\x1b" not in raw else True
     assert clean("M.\u200bDupont.") == "M. Dupont." and clean("extrême\u200bment") == "extrêmement"
     assert clean("a\x0cb\x1b\ud800c") == "a bc"
+
+
+# --- 3. the feed's descriptions are HTML: text from a source is escaped in it --------------
+
+def test_feed_description_runs_no_markup_from_a_title(evil_sitting, tmp_path):
+    """Podcast apps render <description> as HTML: a title holding markup must show as text."""
+    import dataclasses
+    from pipeline.write.feed import build_feed, write_episode
+    debate, utterances, _, timeline = evil_sitting
+    evil = dataclasses.replace(debate, title='<img src=x onerror="alert(1)"> & <b>gras</b>')
+    dist = tmp_path / "dist"
+    (dist / "seance").mkdir(parents=True)
+    write_episode(dist / "seance", "seance", evil, timeline)
+    (dist / "seance" / "seance.mp3").write_bytes(b"\xff\xfb" * 100)
+    feed = etree.fromstring(build_feed(dist, "https://example.org/", description="<i>x</i>"))
+    [item] = feed.findall("channel/item")
+    for desc in (item.findtext("description"), feed.findtext("channel/description")):
+        shown = lxml.html.fragment_fromstring(desc, create_parent="div")
+        assert not shown.xpath(".//img | .//b | .//i | .//script"), desc
+    shown = lxml.html.fragment_fromstring(item.findtext("description"), create_parent="div")
+    assert shown.text_content().startswith('<img src=x onerror="alert(1)"> & <b>gras</b> — Sénat')
+    # Plain-text fields stay the text itself.
+    assert item.findtext("title") == evil.title

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import html
 import json
 import uuid
 from pathlib import Path
@@ -78,6 +79,12 @@ def _json(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def _html(text: str) -> etree.CDATA:
+    """A <description>: apps render it as HTML (Apple, Podcasting 2.0 readers), so the plain
+    text is escaped as HTML, in CDATA as they expect (a title "<img onerror=…>" shows as text)."""
+    return etree.CDATA(html.escape(text, quote=False))
+
+
 def _rfc822(d: datetime.date) -> str:
     return email.utils.format_datetime(datetime.datetime(d.year, d.month, d.day,
                                                          tzinfo=datetime.timezone.utc))
@@ -109,7 +116,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
                         nsmap={"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM})
     ch = etree.SubElement(rss, "channel")
 
-    def sub(parent, tag: str, text: str | None = None, **attrs: str):
+    def sub(parent, tag: str, text: str | etree.CDATA | None = None, **attrs: str):
         if ":" in tag:
             prefix, local = tag.split(":")
             tag = f"{{{rss.nsmap[prefix]}}}{local}"
@@ -122,7 +129,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
     dates = [d for d in (sitting_date(ep["date"]) for ep, _ in episodes) if d]
     sub(ch, "title", title)
     sub(ch, "link", base)
-    sub(ch, "description", description)
+    sub(ch, "description", _html(description))
     sub(ch, "language", "fr")
     sub(ch, "generator", "Hémicycle")
     if dates:                        # the newest sitting's date; none known: none said
@@ -149,7 +156,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
         item = sub(ch, "item")
         sub(item, "title", ep["title"])
         sub(item, "link", url(stem, f["page"]))
-        sub(item, "description", ep["description"])
+        sub(item, "description", _html(ep["description"]))
         sub(item, "guid", f"hemicycle:{stem}", isPermaLink="false")
         if sitting_date(ep["date"]):
             sub(item, "pubDate", _rfc822(sitting_date(ep["date"])))
