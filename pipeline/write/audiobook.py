@@ -14,6 +14,16 @@ from pipeline.model import Debate, Timeline
 from pipeline.write.splice import remux
 
 GENRE = "Speech"
+TITLE_BYTES = 255              # a Nero `chpl` title is at most 255 bytes (ffmpeg cuts bytes)
+
+
+def chapter_label(title: str) -> str:
+    """A chapter's title as every container holds it: cut at a character, with "…", when
+    longer than a `chpl` entry, so that the M4B's two chapter lists and the MP3 agree."""
+    raw = title.encode("utf-8")
+    if len(raw) <= TITLE_BYTES:
+        return title
+    return raw[:TITLE_BYTES - 3].decode("utf-8", "ignore").rstrip() + "…"
 
 
 def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
@@ -27,13 +37,25 @@ def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
         lines.append(f"date={debate.date}")
     for ch in timeline.chapters:
         lines += ["[CHAPTER]", f"TIMEBASE=1/{timeline.rate}", f"START={ch.start}",
-                  f"END={ch.end}", f"title={esc(ch.title)}"]
+                  f"END={ch.end}", f"title={esc(chapter_label(ch.title))}"]
     return "\n".join(lines) + "\n"
+
+
+def chapter_timescale(timeline: Timeline) -> int:
+    """The timescale of the M4B's QuickTime chapter track (the `text` track that `tref/chap`
+    names: what Apple Books, iOS and ffmpeg read). Its sample durations are 32-bit: left to
+    itself ffmpeg counts 28 224 000 a second there and drops every chapter of 152 s or more.
+    The audio's rate keeps the starts exact and fits any chapter under 2^32 samples (27 h at
+    44.1 kHz); past that, milliseconds."""
+    longest = max((ch.end - ch.start for ch in timeline.chapters), default=0)
+    return timeline.rate if longest < 2 ** 32 else 1000
 
 
 def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
-    """`aac`: the book's blocks encoded by splice.encode_blocks with AAC."""
+    """`aac`: the book's blocks encoded by splice.encode_blocks with AAC. Chapters twice: the
+    QuickTime chapter track and the Nero `chpl` atom (ffmpeg writes both from the ffmetadata;
+    `-movie_timescale` is the chapter track's timescale as well as the movie's)."""
     import tempfile
     with tempfile.TemporaryDirectory(dir=scratch()) as tmp, atomic_path(path) as out:
         meta = Path(tmp) / "meta.txt"
@@ -43,7 +65,8 @@ def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Deba
         remux(b"".join(aac), out,
               ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
                "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic",
-               "-metadata:s:a", "language=fra", "-f", "ipod", "-movflags", "+faststart",
+               "-metadata:s:a", "language=fra", "-f", "ipod",
+               "-movie_timescale", str(chapter_timescale(timeline)), "-movflags", "+faststart",
                "-fflags", "+bitexact"],
               extra_inputs=["-i", str(meta), "-i", str(img)])
 
@@ -74,5 +97,5 @@ def write_mp3(path: Path, mp3: Sequence[bytes], timeline: Timeline, debate: Deba
             return round(samples * 1000 / timeline.rate)
         for cid, ch in zip(ids, timeline.chapters):
             tags.add(CHAP(element_id=cid, start_time=ms(ch.start), end_time=ms(ch.end),
-                          sub_frames=[TIT2(encoding=3, text=ch.title)]))
+                          sub_frames=[TIT2(encoding=3, text=chapter_label(ch.title))]))
         tags.save(tmp, v2_version=4)
