@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 SENAT = ROOT / "seeds" / "senat_territoires-d-industrie.txt"
 AN = ROOT / "seeds" / "an_2013-02-04_mariage-pour-tous_seance2.txt"
-TEI = ROOT / "tests" / "parse" / "parlamint_fr_sample.xml"
 
 
 @pytest.fixture(scope="module")
@@ -384,24 +383,7 @@ def test_no_labels_is_narration_with_warning():
 
 # --- TEI -----------------------------------------------------------------------------------
 
-def test_tei():
-    d = parse_file(TEI)
-    assert d.date == "2019-11-05" and d.chamber == "Sénat"
-    assert [s.title for s in d.sections] == ["Ouverture de la séance",
-                                             "Questions d’actualité au Gouvernement"]
-    sp = [s.speaker for s in speeches(d)]
-    assert sp[0].is_chair and sp[0].name == "Gérard Larcher"
-    darcos = [s for s in speeches(d) if s.speaker.name == "Laure Darcos"]
-    assert darcos[0].paragraphs == ("Madame la ministre, les collectivités attendent des réponses.",)
-    assert darcos[1].paragraphs == ("Que comptez-vous faire ?", "Les maires sont inquiets.")
-    minister = [s.speaker for s in speeches(d) if s.speaker.label == "Mme la ministre."][0]
-    assert minister.name == "Jacqueline Gourault" and minister.role.startswith("ministre de la cohésion")
-    assert sp[-1].label == "M. Bruno Retailleau." and sp[-1].gender == "male"
-    stages = [i.text for i in items(d) if isinstance(i, Stage)]
-    assert stages == ["(La séance est ouverte à quatorze heures trente.)",
-                      "(Applaudissements sur les travées du groupe Les Républicains.)",
-                      "(Murmures sur les travées du groupe SER.)", "(M. Bruno Retailleau se lève.)"]
-
+# ParlaMint TEI as published: tests/parse/test_text_tei.py (the official samples).
 
 def test_tei_not_tei():
     with pytest.raises(InputError, match=r"XML \(root element <html>\) of a layout no reader knows"):
