@@ -4,6 +4,7 @@ can do to the pages, the book, the feed and the archive people serve. Inputs are
 from __future__ import annotations
 
 import json
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -197,3 +198,118 @@ def test_feed_description_runs_no_markup_from_a_title(evil_sitting, tmp_path):
     assert shown.text_content().startswith('<img src=x onerror="alert(1)"> & <b>gras</b> — Sénat')
     # Plain-text fields stay the text itself.
     assert item.findtext("title") == evil.title
+
+
+# --- 19. a foreign or damaged episode.json is skipped, with one warning ----------------------
+
+DAMAGED = {
+    "not-json": b"{\"stem\": ",
+    "not-utf8": b"\xff\xfe\x00{",
+    "a-list": b"[1, 2]",
+    "no-files": b'{"stem": "no-files", "title": "t", "date": null, "duration": 1}',
+    "climbs-out": None,          # a record whose audio is "../seance/seance.mp3"
+    "odd-date": None,            # date "¹²" (digits to Python, not to int())
+    "other-stem": None,          # names a stem that is not its folder
+    "nan-duration": None,
+}
+
+
+@pytest.fixture()
+def damaged_dist(evil_sitting, tmp_path):
+    from pipeline.write.feed import write_episode
+    debate, _, _, timeline = evil_sitting
+    dist = tmp_path / "dist"
+    for stem in ("seance", *DAMAGED):
+        (dist / stem).mkdir(parents=True)
+        write_episode(dist / stem, stem, debate, timeline)
+        (dist / stem / f"{stem}.mp3").write_bytes(b"\xff\xfb" * 100)
+        (dist / stem / f"{stem}.vtt").write_text("WEBVTT\n", "utf-8")
+    for stem, raw in DAMAGED.items():
+        ep = json.loads((dist / stem / "episode.json").read_text("utf-8"))
+        if stem == "climbs-out":
+            ep["files"]["audio"] = "../seance/seance.mp3"
+        elif stem == "odd-date":
+            ep["date"] = "¹²"
+        elif stem == "other-stem":
+            ep["stem"] = "seance"
+        elif stem == "nan-duration":
+            ep["duration"] = float("nan")
+        (dist / stem / "episode.json").write_bytes(raw if raw is not None else
+                                                   json.dumps(ep).encode("utf-8"))
+    return dist
+
+
+def test_damaged_episode_records_are_skipped_with_one_warning(damaged_dist):
+    from pipeline.write.archive import write_archive
+    from pipeline.write.feed import write_feed
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        feed = etree.parse(str(write_feed(damaged_dist, "https://example.org/")))
+        index = write_archive(damaged_dist).read_text("utf-8")
+    assert [i.findtext("guid") for i in feed.findall("channel/item")] == ["hemicycle:seance"]
+    rows = lxml.html.fromstring(index).xpath("//tbody/tr | //table//tr[td]")
+    assert len(rows) == 1 and "seance/index.html" in lxml.html.tostring(rows[0]).decode()
+    said = sorted(str(w.message) for w in caught)
+    assert len(said) == len(DAMAGED), said                 # one line per record, not two
+    for stem in DAMAGED:
+        assert sum(f"{stem}/episode.json" in m and "skipped" in m for m in said) == 1, stem
+
+
+# --- 21. a malformed #fragment in a page's URL ---------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _chromium(url: str) -> tuple[str, list[str]]:
+    """The DOM Debian's headless Chromium ends with, and the uncaught errors its console said."""
+    import subprocess
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required (tools/install-system-deps.sh)"
+    r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout, [line for line in r.stderr.splitlines() if "Uncaught" in line]
+
+
+@pytest.fixture()
+def small_dist(evil_sitting, tmp_path):
+    """One sitting's page, subtitles and record, as a build writes them (no audio needed)."""
+    from pipeline.write.feed import write_episode
+    from pipeline.write.vtt import write_vtt
+    from pipeline.write.web import write_page
+    debate, utterances, _, timeline = evil_sitting
+    d = tmp_path / "dist" / "seance"
+    d.mkdir(parents=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")              # the javascript: links (tested above)
+        write_page(d / "index.html", debate, utterances, timeline, {}, "seance.mp3")
+    write_vtt(d / "seance.vtt", debate, utterances, timeline)
+    write_episode(d, "seance", debate, timeline)
+    (d / "seance.mp3").write_bytes(b"\xff\xfb" * 100)
+    return d.parent
+
+
+def test_malformed_fragment_in_the_archive_url(small_dist):
+    from pipeline.write.archive import write_archive
+    index = write_archive(small_dist).as_uri()
+    dom, errors = _chromium(index + "#q=%E0%A4%A")
+    assert errors == []
+    # The query is taken as typed, and searched: nothing found, said so.
+    assert re.search(r'<p id="status"[^>]*>Aucune phrase', dom), dom[-1500:]
+    dom, errors = _chromium(index + "#q=" + "agriculture")
+    assert errors == [] and re.search(r"<mark>agriculture", dom, re.I)
+
+
+def test_malformed_fragment_in_the_page_url(small_dist):
+    page = (small_dist / "seance" / "index.html").as_uri()
+    for fragment in ("#%E0%A4%A", "#%", "#t%FF"):
+        _, errors = _chromium(page + fragment)
+        assert errors == [], fragment
+
+
+def test_archive_of_no_sentence_loads(tmp_path):
+    """An out folder with no sitting (or none with sentences): an empty search, not a crash."""
+    from pipeline.write.archive import write_archive
+    index = write_archive(tmp_path).as_uri()
+    dom, errors = _chromium(index + "#q=budget")
+    assert errors == [] and re.search(r'<p id="status"[^>]*>Aucune phrase', dom)

@@ -82,7 +82,11 @@
 
   function fromHash() {
     var m = /^#q=(.*)$/.exec(location.hash);
-    if (m) { input.value = decodeURIComponent(m[1].replace(/\+/g, " ")); }
+    if (m) {
+      var q = m[1].replace(/\+/g, " ");
+      try { q = decodeURIComponent(q); } catch (e) { /* a malformed %-escape: as typed */ }
+      input.value = q;
+    }
     search(input.value);
   }
 

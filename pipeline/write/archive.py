@@ -18,14 +18,15 @@ import html
 import json
 import re
 import unicodedata
+import warnings
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
 from pipeline.atomic import write_bytes
 from pipeline.french import french_date
+from pipeline.write.present import EPISODE, episodes
 
-EPISODE = "episode.json"
 INDEX = "index.html"
 DATA = "archive-index.js"
 _TAG = re.compile(r"<[^>]*>")
@@ -74,20 +75,8 @@ def read_vtt(path: Path) -> list[tuple[str, float, str | None, str]]:
 
 
 def sittings(dist_dir: Path) -> list[tuple[dict, Path]]:
-    """Built sittings: dist/*/episode.json whose MP3 exists. Newest first, undated last, then
-    by name (the feed's order)."""
-    found = []
-    for meta in sorted(Path(dist_dir).glob(f"*/{EPISODE}")):
-        ep = json.loads(meta.read_text("utf-8"))
-        if (meta.parent / ep["files"]["audio"]).is_file():
-            found.append((ep, meta.parent))
-    found.sort(key=lambda x: (x[0]["date"] is None, _neg(x[0]["date"]), x[0]["stem"]))
-    return found
-
-
-def _neg(date: str | None) -> str:
-    # Newest first with one ascending sort: ISO dates, each digit complemented.
-    return "".join(str(9 - int(c)) if c.isdigit() else c for c in date or "")
+    """Built sittings, in the feed's order (present.episodes: damaged records skipped)."""
+    return episodes(dist_dir)
 
 
 def _duration(s: float) -> str:
@@ -131,13 +120,23 @@ def search_data(found: list[tuple[dict, Path]]) -> dict:
                              "chamber": ep.get("chamber"),
                              "page": _href(ep["stem"], ep["files"]["page"])})
         transcript = folder / ep["files"]["transcript"]
-        cues = read_vtt(transcript) if transcript.is_file() else []
+        try:
+            cues = read_vtt(transcript) if transcript.is_file() else []
+        except (OSError, ValueError) as e:         # not ours (not UTF-8…): not searched
+            warnings.warn(f"{transcript}: unreadable ({e}): its sentences are not searched")
+            cues = []
         rows = []
         for j, (sid, begin, speaker, text) in enumerate(cues):
             builder.add({"r": f"{i}:{j}", "t": indexed(f"{speaker or ''} {text}", stop)})
             rows.append([sid, round(begin, 3), speaker, text])
         sentences.append(rows)
-    return {"index": builder.build().serialize(), "sittings": out_sittings,
+    # Lunr cannot build an index of no document (a division by zero): an empty one, as the
+    # page's lunr.js loads it, when no sitting has a sentence.
+    import lunr
+    empty = {"version": lunr.__TARGET_JS_VERSION__, "fields": ["t"], "fieldVectors": [],
+             "invertedIndex": [], "pipeline": []}
+    return {"index": builder.build().serialize() if any(sentences) else empty,
+            "sittings": out_sittings,
             "sentences": sentences, "stopwords": sorted(stop)}
 
 

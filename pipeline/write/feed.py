@@ -22,13 +22,13 @@ from lxml import etree
 from pipeline.atomic import write_bytes
 from pipeline.model import Debate, Timeline
 from pipeline.write.cover import cover
-from pipeline.write.present import book_title, seconds, sitting_date, speaker_display
+from pipeline.write.present import EPISODE, book_title, seconds, sitting_date, speaker_display
+from pipeline.write.present import episodes as present_episodes
 from pipeline.write.present import description as book_description
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-EPISODE = "episode.json"
 FEED = "feed.xml"
 FEED_IMAGE = "feed.png"
 COVER = "cover.png"
@@ -90,20 +90,6 @@ def _rfc822(d: datetime.date) -> str:
                                                          tzinfo=datetime.timezone.utc))
 
 
-def _episodes(dist_dir: Path) -> list[tuple[dict, Path]]:
-    """Built debates: dist/*/episode.json whose MP3 exists. Newest first, then by name."""
-    found = []
-    for meta in sorted(Path(dist_dir).glob(f"*/{EPISODE}")):
-        ep = json.loads(meta.read_text("utf-8"))
-        if (meta.parent / ep["files"]["audio"]).is_file():
-            found.append((ep, meta.parent))
-    def newest_first(x):
-        d = sitting_date(x[0]["date"])
-        return (d is None, -d.toordinal() if d else 0, x[0]["stem"])
-    found.sort(key=newest_first)
-    return found
-
-
 def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
                description: str = DEFAULT_DESCRIPTION, author: str = "Hémicycle",
                image: str | None = FEED_IMAGE) -> bytes:
@@ -125,7 +111,7 @@ def build_feed(dist_dir: Path, base_url: str, title: str = DEFAULT_TITLE,
             el.text = text
         return el
 
-    episodes = _episodes(dist_dir)
+    episodes = present_episodes(dist_dir)
     dates = [d for d in (sitting_date(ep["date"]) for ep, _ in episodes) if d]
     sub(ch, "title", title)
     sub(ch, "link", base)

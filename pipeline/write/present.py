@@ -3,6 +3,11 @@ dates and times, and describes itself. Writers import this, never each other."""
 from __future__ import annotations
 
 import datetime
+import json
+import math
+import re
+import warnings
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.french import french_date, without_apostrophes
@@ -158,3 +163,69 @@ def source_link(source) -> tuple[str, str] | None:
         else:
             text += f" (à {duration_fr(source.offset)} de la vidéo)"
     return url, text
+
+
+# --- the built sittings --------------------------------------------------------------------
+
+EPISODE = "episode.json"      # beside each sitting's outputs: what the feed and the index show
+_FILES = ("audio", "chapters", "transcript", "page")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain_name(name) -> bool:
+    """A file name beside the record: no folder part, nothing that climbs out or hides."""
+    return (isinstance(name, str) and bool(name) and not _CONTROLS.search(name)
+            and "/" not in name and "\\" not in name and not name.startswith("."))
+
+
+def _fault(ep, folder: Path) -> str | None:
+    """What makes `ep` not an episode record of the sitting in `folder` (None: it is one)."""
+    if not isinstance(ep, dict):
+        return "not a JSON object"
+    if ep.get("stem") != folder.name:
+        return "its stem is not its folder's name"
+    for key in ("title", "description"):
+        if not isinstance(ep.get(key), str):
+            return f"no {key}"
+    if ep.get("date") is not None and (not isinstance(ep["date"], str)
+                                       or sitting_date(ep["date"]) is None):
+        return "a date that is not ISO"
+    if ep.get("chamber") is not None and not isinstance(ep["chamber"], str):
+        return "a chamber that is not text"
+    d = ep.get("duration")
+    if isinstance(d, bool) or not isinstance(d, (int, float)) or not math.isfinite(d) or d < 0:
+        return "no duration"
+    people = ep.get("speakers", [])
+    if not isinstance(people, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("name"), str)
+            and isinstance(p.get("role"), (str, type(None))) for p in people):
+        return "speakers that are not names and roles"
+    files = ep.get("files")
+    if not isinstance(files, dict) or not all(_plain_name(files.get(k)) for k in _FILES) or \
+            not (files.get("image") is None or _plain_name(files["image"])):
+        return "file names that are not plain names beside it"
+    return None
+
+
+def episodes(dist_dir: Path) -> list[tuple[dict, Path]]:
+    """The built sittings of an out folder: dist/*/episode.json whose MP3 exists, newest first,
+    undated last, then by name (the feed's and the index's order). A record that is not one
+    Hémicycle writes (damaged, foreign, naming files elsewhere) is skipped with one warning:
+    it must not stop every later build."""
+    found = []
+    for meta in sorted(Path(dist_dir).glob(f"*/{EPISODE}")):
+        try:
+            ep = json.loads(meta.read_bytes().decode("utf-8"))
+            fault = _fault(ep, meta.parent)
+        except (OSError, ValueError, RecursionError) as e:
+            fault = f"unreadable: {e.strerror if isinstance(e, OSError) else 'not UTF-8 JSON'}"
+        if fault:
+            warnings.warn(f"{meta}: not an episode record of this build ({fault}): skipped")
+            continue
+        if (meta.parent / ep["files"]["audio"]).is_file():
+            found.append((ep, meta.parent))
+
+    def newest_first(x):
+        d = sitting_date(x[0]["date"])
+        return (d is None, -d.toordinal() if d else 0, x[0]["stem"])
+    return sorted(found, key=newest_first)

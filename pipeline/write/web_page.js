@@ -197,7 +197,9 @@
   playState();
   // Opened at a sentence (<page>#<sentence id>, as the archive's search links): start there.
   function fromHash() {
-    var s = byId[decodeURIComponent(location.hash.slice(1))];
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* a malformed %-escape: as typed */ }
+    var s = byId[id];
     if (s) seek(s.i); else sync();
   }
   window.addEventListener('hashchange', fromHash);
