@@ -82,43 +82,44 @@ def _stage_text(el) -> str:
 
 # --- persons -----------------------------------------------------------------------------------
 
-def _person_name(person, date: str | None):
-    """The persName valid on the sitting's date (ParlaMint dates a change of name), else the first."""
-    names = person.findall(f"{TEI}persName")
-    if not names:
-        return None
-    for pn in names:
-        start, end = (pn.get("from") or "")[:10], (pn.get("to") or "")[:10]
-        if date and (start or end) and (not start or start <= date) and (not end or date <= end):
-            return pn
-    return next((pn for pn in names if not pn.get("from") and not pn.get("to")), names[0])
+def _full_name(pn) -> str | None:
+    fore = [_text(f) for f in pn if _local(f.tag) == "forename"]
+    rest = [_text(s) for s in pn if _local(s.tag) in ("nameLink", "surname")]
+    return " ".join(x for x in (*fore, *rest) if x) or _text(pn) or None
 
 
-def _read_persons(root, date: str | None) -> dict[str, tuple[str | None, str | None]]:
+def _read_persons(root) -> dict[str, tuple[tuple, str | None]]:
+    """id → (((from, to, name), …) for each persName, sex): ParlaMint dates a change of name."""
     out = {}
     for p in root.iter(f"{TEI}person"):
         pid = p.get(XML_ID)
-        pn = _person_name(p, date)
-        if pid is None or pn is None:
+        names = tuple(((pn.get("from") or "")[:10], (pn.get("to") or "")[:10], _full_name(pn))
+                      for pn in p.findall(f"{TEI}persName"))
+        if pid is None or not names:
             continue
-        fore = [_text(f) for f in pn if _local(f.tag) == "forename"]
-        rest = [_text(s) for s in pn if _local(s.tag) in ("nameLink", "surname")]
-        name = " ".join(x for x in (*fore, *rest) if x) or _text(pn) or None
         sex = p.find(f"{TEI}sex")
         sexv = ((sex.get("value") if sex is not None else "") or "").strip().upper()
-        out[pid] = (name, "female" if sexv.startswith("F") else "male" if sexv.startswith("M") else None)
+        out[pid] = (names, "female" if sexv.startswith("F") else "male" if sexv.startswith("M") else None)
     return out
 
 
-@functools.lru_cache(maxsize=8)
-def _listperson(path: str, mtime: int, size: int, date: str | None):
-    """A corpus listPerson, parsed once per build (a folder of sittings shares it)."""
+def _name_on(names: tuple, date: str | None) -> str | None:
+    """The name valid on the sitting's date, else the undated one, else the first."""
+    for start, end, name in names:
+        if date and (start or end) and (not start or start <= date) and (not end or date <= end):
+            return name
+    return next((n for s, e, n in names if not s and not e), names[0][2])
+
+
+@functools.lru_cache(maxsize=4)
+def _listperson(path: str, mtime: int, size: int):
+    """A corpus listPerson, parsed once for all the sittings of a build that share it."""
     from pipeline.parse.xml import load
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-    return _read_persons(load(data, path), date)
+    return _read_persons(load(data, path))
 
 
 def find_listperson(source: str, corpus: str | None) -> Path | None:
@@ -139,15 +140,18 @@ class _Persons:
         corpus = (root.get(XML_ID) or "").split("_", 1)[0] or None
         self.people: dict = {}
         found = find_listperson(source, corpus if corpus and corpus.startswith("ParlaMint") else None)
+        self.date = date
         if found is not None:
             st = found.stat()
-            self.people.update(_listperson(str(found), st.st_mtime_ns, st.st_size, date))
-        self.people.update(_read_persons(root, date))       # the document's own list wins
+            self.people.update(_listperson(str(found), st.st_mtime_ns, st.st_size))
+        self.people.update(_read_persons(root))       # the document's own list wins
 
     def get(self, who: str | None):
         pid = who.split()[0].lstrip("#") if who and who.strip("# ") else None
-        name, sex = self.people.get(pid, (None, None)) if pid else (None, None)
-        return pid, name, sex
+        if pid not in self.people:
+            return pid, None, None
+        names, sex = self.people[pid]
+        return pid, _name_on(names, self.date), sex
 
 
 def _anonymous_labels(root, persons: _Persons) -> dict[str, str]:
@@ -245,7 +249,7 @@ def parse_tei_root(root, source: str = "<text>") -> Debate:
     date, chamber, sub, details, record = _metadata(root, body)
     persons = _Persons(persons_root, source, date)
     if persons_root is not root:
-        persons.people.update(_read_persons(root, date))
+        persons.people.update(_read_persons(root))
     state = {"roles": {}, "label": None, "anon": _anonymous_labels(root, persons)}
 
     def loose(t: str | None, items: list):

@@ -296,6 +296,21 @@ def test_parlamint_listperson_found_upwards_within_bounds(tmp_path):
         assert names == ({"David Habib"} if found else {None}), rel
 
 
+def test_parlamint_name_valid_on_the_sitting_date(tmp_path):
+    """ParlaMint dates a change of name (persName @from/@to): the one valid on the sitting's day.
+    A variant of the real listPerson: Habib's entry given a second, dated persName."""
+    lp = (PARLAMINT / "ParlaMint-FR-listPerson.xml").read_text(encoding="utf-8")
+    dated = ('<persName to="2020-09-30"><forename>David</forename><surname>Avant</surname></persName>'
+             '<persName from="2020-10-01"><forename>David</forename><surname>Habib</surname></persName>')
+    lp = lp.replace('<person xml:id="PA1592">', f'<person xml:id="PA1592">{dated}', 1)
+    (tmp_path / "ParlaMint-FR-listPerson.xml").write_text(lp, encoding="utf-8")
+    (tmp_path / PM_2020.name).write_bytes(PM_2020.read_bytes())
+    assert {i.speaker.name for i in speeches(parse_file(tmp_path / PM_2020.name))} == {"David Habib"}
+    doc = PM_2020.read_text(encoding="utf-8").replace('<date when="2020-10-01">', '<date when="2020-09-30">')
+    (tmp_path / "earlier.xml").write_text(doc, encoding="utf-8")
+    assert {i.speaker.name for i in speeches(parse_file(tmp_path / "earlier.xml"))} == {"David Avant"}
+
+
 def test_parlamint_bad_listperson_one_line(tmp_path):
     (tmp_path / "ParlaMint-FR-listPerson.xml").write_text("<listPerson><person", encoding="utf-8")
     (tmp_path / PM_2020.name).write_bytes(PM_2020.read_bytes())
