@@ -23,6 +23,7 @@ What is read, and what is not (the corpus's own apparatus is never spoken or sho
 from __future__ import annotations
 
 import functools
+import os
 import re
 import warnings
 from pathlib import Path
@@ -130,7 +131,7 @@ def find_listperson(source: str, corpus: str | None) -> Path | None:
     names = [f"{corpus}-listPerson.xml"] if corpus else []
     for d in [folder, *folder.parents][:LISTPERSON_LEVELS]:
         for name in names or sorted(p.name for p in d.glob("ParlaMint-*-listPerson.xml")):
-            if (d / name).is_file():
+            if (d / name).is_file() and os.access(d / name, os.R_OK):   # only what the user may read
                 return d / name
     return None
 

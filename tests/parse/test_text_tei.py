@@ -311,6 +311,18 @@ def test_parlamint_name_valid_on_the_sitting_date(tmp_path):
     assert {i.speaker.name for i in speeches(parse_file(tmp_path / "earlier.xml"))} == {"David Avant"}
 
 
+def test_parlamint_woman_in_the_chair(tmp_path):
+    """sex/@value="F" gives the civility and the chair's label (a variant of the real listPerson)."""
+    lp = (PARLAMINT / "ParlaMint-FR-listPerson.xml").read_text(encoding="utf-8")
+    lp = lp.replace('<surname>Habib</surname>\n      </persName>\n      <sex value="M"/>',
+                    '<surname>Habib</surname>\n      </persName>\n      <sex value="F"/>', 1)
+    (tmp_path / "ParlaMint-FR-listPerson.xml").write_text(lp, encoding="utf-8")
+    (tmp_path / PM_2020.name).write_bytes(PM_2020.read_bytes())
+    sp = {(i.speaker.label, i.speaker.civility, i.speaker.sex, i.speaker.role, i.speaker.gender)
+          for i in speeches(parse_file(tmp_path / PM_2020.name))}
+    assert sp == {("Mme la présidente.", "Mme", "female", "présidente", "female")}
+
+
 def test_parlamint_bad_listperson_one_line(tmp_path):
     (tmp_path / "ParlaMint-FR-listPerson.xml").write_text("<listPerson><person", encoding="utf-8")
     (tmp_path / PM_2020.name).write_bytes(PM_2020.read_bytes())
