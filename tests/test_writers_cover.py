@@ -74,3 +74,29 @@ def test_cover_is_deterministic_and_square():
     assert img.size == (1400, 1400) and img.format == "PNG"
     px = img.convert("RGB")
     assert px.getpixel((5, 5)) == BACKGROUND and px.getpixel((5, 1395)) == BAND
+
+
+@pytest.mark.parametrize("kind", ["1 MB of words", "60 000 characters, no space"])
+def test_a_huge_title_is_cut_to_the_cover(kind):
+    """Issue 26 item 16: a 1 MB title kept the cover drawing for over 4 minutes. The cover
+    shows what fits (every line within the margins, the end cut with "…") in bounded time."""
+    import time
+    text = " ".join(SENAT.read_text("utf-8").split())
+    title = ((text + " ") * (1_000_000 // len(text) + 1))[:1_000_000] if kind.startswith("1") \
+        else "".join(text.split())[:60_000]
+    huge = Debate(title, "2013-08-01", "Sénat", ())
+    t0 = time.monotonic()
+    lines = layout(huge)
+    png = cover(huge)
+    spent = time.monotonic() - t0
+    print(f"{kind}: {spent:.2f} s")
+    assert spent < 60                # 4 minutes and more before; seconds now
+    size, margin = 1400, 1400 // 12
+    bold = [line for line in lines if line.weight == "Bold"]
+    assert bold and bold[-1].text.endswith("…")
+    for line in bold:
+        assert line.x + _font(line.weight, line.px).getlength(line.text) <= size - margin, line
+    assert Image.open(io.BytesIO(png)).size == (size, size)
+    # What is shown is the title's beginning.
+    assert "".join(title.split()).startswith("".join(" ".join(l.text for l in bold)
+                                                      .rstrip(" …").split()))

@@ -19,6 +19,7 @@ FONT_FILE = "NotoSans[wdth,wght].ttf"
 BRAND = "HÉMICYCLE"
 BACKGROUND, BAND = (24, 39, 71), (196, 30, 58)
 INK, SOFT = (255, 255, 255), (230, 230, 240)
+TITLE_MOST = 4000        # characters: more than 18 lines of "i" at the smallest size show
 
 
 def font_path() -> str:
@@ -56,14 +57,46 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def _wrap(text: str, font, width: int) -> list[str]:
-    """Words into lines no wider than `width` pixels (a word too long stays on its own line)."""
+def _fit(word: str, font, width: int, most: int) -> list[str]:
+    """A word wider than the cover cut into pieces that fit (a URL, a run without spaces), at
+    most `most` of them."""
+    pieces = []
+    longest = _longest(font, width)
+    while word and len(pieces) < most:
+        lo, hi = 1, min(len(word), longest)    # the longest prefix that fits (a letter at least)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if font.getlength(word[:mid]) <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(word[:lo])
+        word = word[lo:]
+    return pieces
+
+
+def _longest(font, width: int) -> int:
+    """More letters than any line `width` pixels wide holds (the narrowest glyphs are wider
+    than a sixth of the size)."""
+    return int(width / (font.size / 6)) + 1
+
+
+def _wrap(text: str, font, width: int, most: int) -> list[str]:
+    """Words into lines no wider than `width` pixels, at most `most` + 1 lines (what the cover
+    can show, and one to say there is more)."""
     lines: list[str] = []
+    longest = _longest(font, width)
     for word in _words(text):
-        if lines and font.getlength(lines[-1] + " " + word) <= width:
+        if len(word) > longest:
+            lines.extend(_fit(word, font, width, most + 1 - len(lines)))
+        elif lines and font.getlength(lines[-1] + " " + word) <= width:
             lines[-1] += " " + word
-        else:
+        elif font.getlength(word) <= width:
             lines.append(word)
+        else:
+            lines.extend(_fit(word, font, width, most + 1 - len(lines)))
+        if len(lines) > most:
+            break
     return lines
 
 
@@ -75,15 +108,23 @@ def layout(debate: Debate, size: int = 1400) -> list[Line]:
     width = size - 2 * margin
     band = size - size // 7
     out = [Line(BRAND, "SemiBold", size // 22, margin, margin, SOFT)]
+    # No more of the title than the cover can hold at its smallest size (lines of the
+    # narrowest letters): a 1 MB title costs what a long one does.
     title = " ".join(debate.title.split()) or "Débat parlementaire"
+    whole = len(title) <= TITLE_MOST
+    title = title[:TITLE_MOST]
     top, room = size // 5, band - size // 5 - margin // 2
     for px in range(size // 14, size // 32 - 1, -max(1, size // 280)):
-        lines = _wrap(title, _font("Bold", px), width)
-        if len(lines) * int(px * 1.25) <= room:
+        font = _font("Bold", px)
+        lines = _wrap(title, font, width, room // int(px * 1.25))
+        if len(lines) * int(px * 1.25) <= room and whole:
             break
     else:
         lines = lines[:room // int(px * 1.25)]
-        lines[-1] = lines[-1].rstrip(" ,;:") + " …"
+        last = lines[-1].rstrip(" ,;:")
+        while len(last) > 1 and font.getlength(last + " …") > width:
+            last = (last.rsplit(" ", 1)[0] if " " in last else last[:-1]).rstrip(" ,;:")
+        lines[-1] = last + " …"
     y = top
     for line in lines:
         out.append(Line(line, "Bold", px, margin, y, INK))
