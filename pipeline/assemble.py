@@ -7,6 +7,7 @@ synthesis. `assemble` then only lays mastered utterances and pauses end to end.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,8 @@ class Assembly:
     heard_ms: dict | None = None   # kind → (lowest, highest) heard pause; None: no bounds
     chapter_min_s: float = 30.0    # shorter agenda parts are merged into a neighbour
     chapters_max: int = 255        # the M4B's Nero `chpl` atom holds at most 255
+    procedural: tuple[str, ...] = ()   # regexes: headings that name no subject (suspension…)
+    procedural_max_s: float = 180.0    # longest chapter a procedural heading may title
 
     @staticmethod
     def load(path: Path = CONFIG) -> "Assembly":
@@ -252,12 +255,25 @@ def chapter_title(path: tuple[int, ...], nodes: dict[tuple[int, ...], AgendaItem
     return f"{nodes[path[:-1]].title} — {own}"
 
 
+def is_procedural(title: str, patterns: tuple[str, ...]) -> bool:
+    """Whether an agenda heading is a procedural one (assembly.toml [chapters] procedural:
+    suspension, rappel au règlement, ordre du jour…): matched at the title's start, any case,
+    typographic apostrophes read as plain ones."""
+    return _procedural(patterns).match(title.replace("\u2019", "'").strip()) is not None
+
+
+@lru_cache(maxsize=8)
+def _procedural(patterns: tuple[str, ...]):
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+
+
 def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Debate, rate: int,
                     config: Assembly) -> tuple[Chapter, ...]:
     """Chapters at the finest agenda level: every agenda item heard is a part; a part shorter
     than chapter_min_s joins its neighbour in its section (the one before it, or after it when
     it comes first), each section staying at least one chapter; when that makes more than
-    chapters_max, the parts are cut one level up."""
+    chapters_max, the parts are cut one level up. Each chapter is then titled by what fills it
+    (_title_item), and neighbours titled by the same item are one chapter."""
     if not utterances:
         return ()
     nodes = debate.agenda_items()
@@ -265,29 +281,61 @@ def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Deba
     end = clips[-1].end
     least = int(config.chapter_min_s * rate)
     for depth in range(max(len(p) for p in paths), 0, -1):
-        parts: list[list] = []                   # [path, start, end]
+        parts: list[list] = []                   # [path, start, end, {path: samples}]
         for p, c in zip(paths, clips):
             key = p[:depth]
-            if parts and parts[-1][0] == key:
-                parts[-1][2] = c.end
-            else:
-                parts.append([key, c.start, c.end])
+            if not parts or parts[-1][0] != key:
+                parts.append([key, c.start, c.end, {}])
+            parts[-1][2] = c.end
+            parts[-1][3][key] = parts[-1][3].get(key, 0) + c.end - c.start
         parts = _merge_short(parts, least)
+        for part in parts:
+            part[0] = _title_item(part, nodes, rate, config)
+        parts = _merge_short(parts, 0)           # neighbours now titled alike: one chapter
         if len(parts) <= config.chapters_max or depth == 1:
             break
     return tuple(Chapter(chapter_title(k, nodes), k[0], a, b if i + 1 < len(parts) else end,
                          len(k), k)
-                 for i, (k, a, b) in enumerate(parts))
+                 for i, (k, a, b, _) in enumerate(parts))
+
+
+def _title_item(part: list, nodes: dict[tuple[int, ...], AgendaItem], rate: int,
+                config: Assembly) -> tuple[int, ...]:
+    """The agenda item a chapter is named after: the deepest one covering more than half of
+    its time (a short opening merged into an item takes the item's title), but never a
+    procedural heading (suspension, rappel au règlement…) when the chapter is longer than
+    procedural_max_s: then the nearest item above it that is not procedural."""
+    _, start, end, time = part
+    total = sum(time.values())
+    cover: dict[tuple[int, ...], int] = {}
+    for path, n in time.items():
+        for k in range(1, len(path) + 1):
+            cover[path[:k]] = cover.get(path[:k], 0) + n
+    chain = [min(cover, key=len)]                # the section: all of the chapter
+    while True:
+        kids = [k for k in cover if len(k) == len(chain[-1]) + 1 and k[:-1] == chain[-1]]
+        best = max(kids, key=lambda k: (cover[k], -k[-1]), default=None)
+        if best is None or 2 * cover[best] <= total:
+            break
+        chain.append(best)
+    if end - start > config.procedural_max_s * rate:
+        named = [k for k in chain if not is_procedural(nodes[k].title, config.procedural)]
+        return named[-1] if named else chain[-1]
+    return chain[-1]
 
 
 def _merge_short(parts: list[list], least: int) -> list[list]:
-    """Parts shorter than `least` samples merged into a neighbour of the same section; the
-    merged part keeps the first one's title (it starts there)."""
+    """Parts shorter than `least` samples merged into a neighbour of the same section, their
+    time per agenda item added up (it chooses the title); with least 0, only neighbours of
+    the same item."""
     out: list[list] = []
     for part in parts:
         if out and out[-1][0][0] == part[0][0] and (part[2] - part[1] < least
-                                                    or out[-1][2] - out[-1][1] < least):
+                                                    or out[-1][2] - out[-1][1] < least
+                                                    or out[-1][0] == part[0]):
             out[-1][2] = part[2]
+            for k, n in part[3].items():
+                out[-1][3][k] = out[-1][3].get(k, 0) + n
         else:
             out.append(part)
     return out

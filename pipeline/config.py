@@ -358,7 +358,13 @@ def load_assembly(path: Path):
     mode = c.string(stage.get("mode", "read"), ("stage", "mode"), ("read", "skip", "cue"))
     cue_ms = int(c.number(stage.get("cue_ms", 450), ("stage", "cue_ms"), 50, 5000))
     chapters = c.table(data.get("chapters", {}), ("chapters",))
-    c.only(chapters, ("chapters",), {"min_s", "max"})
+    c.only(chapters, ("chapters",), {"min_s", "max", "procedural", "procedural_max_s"})
     min_s = c.number(chapters.get("min_s", 30), ("chapters", "min_s"), 0, 3600)
     most = int(c.number(chapters.get("max", 255), ("chapters", "max"), 1, 255))
-    return Assembly(pauses, target, peak, mode, cue_ms, bounds or None, min_s, most)
+    procedural = c.strings(chapters.get("procedural", []), ("chapters", "procedural"))
+    for p in procedural:
+        c.regex(p, ("chapters", "procedural"))
+    longest = c.number(chapters.get("procedural_max_s", 180), ("chapters", "procedural_max_s"),
+                       0, 86400)
+    return Assembly(pauses, target, peak, mode, cue_ms, bounds or None, min_s, most,
+                    tuple(procedural), longest)
