@@ -220,13 +220,17 @@ def test_cast_json_keys_every_turn_and_tells_the_rendering(tmp_path):
     for sp in turns:
         assert (sp["name"] or sp["label"]) in got, sp
     assert "Plusieurs députés du groupe UMP." in got
+    fields = {"engine", "voice", "speaker_id", "gender", "length_scale", "pitch", "role", "sex",
+              "sex_source"}
     for v in got.values():
-        assert set(v) == {"engine", "voice", "speaker_id", "gender", "length_scale", "pitch",
-                          "role"}
+        assert set(v) == fields | ({"members"} if v["role"] == "group" else set())
     assert got[NARRATOR]["role"] == "narrator"
     assert got["Mme la présidente."] == {"engine": "mbrola", "voice": "fr2", "speaker_id": None,
                                               "gender": "female", "length_scale": 1.0,
-                                              "pitch": 1.0, "role": "chair"}
+                                              "pitch": 1.0, "role": "chair", "sex": "female",
+                                              "sex_source": "civility"}
+    assert got["Plusieurs députés du groupe UMP."]["role"] == "group"
+    assert got["Christiane Taubira"]["sex"] == "female"
     assert got["Claude Bartolone"]["role"] == got["Christophe Sirugue"]["role"] == "chair"
     assert got["Claude Bartolone"]["gender"] == "male"
     assert {(v["voice"], v["length_scale"], v["pitch"]) for v in got.values()
