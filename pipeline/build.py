@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.assemble import CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue, master
 from pipeline.cache import Cache
-from pipeline.cast import cast, missing_user_voices
+from pipeline.cast import cast, cast_notes
 from pipeline.config import load_cast, load_catalog, records_path, save_records, voices_dir as default_voices
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
 from pipeline.outdir import publish, up_to_date, writing
@@ -107,7 +107,7 @@ def plan(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     recorded = load_cast(cast_file)
     voices, new_records = cast(debate, pool, load_catalog(voices_dir), recorded)
     save_records(cast_file, new_records)
-    warnings = missing_user_voices(debate, pool, recorded)
+    warnings = cast_notes(debate, pool, recorded)
     models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
     synth = Synthesizer(models, cache or Cache(), 1)
     cued = config.stage_mode == "cue"

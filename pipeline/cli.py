@@ -158,7 +158,7 @@ def cmd_normalize(args) -> int:
 
 def cmd_cast(args) -> int:
     """Read-only: what a build would use; nothing is recorded."""
-    from pipeline.cast import cast, cast_json, cast_table, missing_user_voices
+    from pipeline.cast import cast, cast_json, cast_notes, cast_table
     from pipeline.config import load_cast, load_catalog
     from pipeline.parse import parse_file
     from pipeline.voices import pool_for
@@ -166,13 +166,13 @@ def cmd_cast(args) -> int:
     vdir = _voices_dir(args)
     pool, recorded = pool_for(vdir, args.engine), load_cast(_cast_file(args))
     voices, _ = cast(debate, pool, load_catalog(vdir), recorded)
-    _warn(missing_user_voices(debate, pool, recorded))
+    _warn(cast_notes(debate, pool, recorded))
     if args.json:
         print(json.dumps(cast_json(debate, voices), ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
         from rich.table import Table
-        t = Table("intervenant", "genre", "voix", "variante")
+        t = Table("intervenant", "sexe (source)", "voix", "variante")
         for row in cast_table(debate, voices):
             t.add_row(*row)
         Console().print(t)
