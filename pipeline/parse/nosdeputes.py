@@ -14,14 +14,18 @@ import json
 import re
 
 from pipeline.model import Debate, Heading, InputError, Section, Source, Speaker, Speech, Stage
-from pipeline.parse.labels import matchable
-from pipeline.parse.lines import INSIDE, heading_level, section_default
+from pipeline.parse.labels import matchable, parse_label
+from pipeline.parse.lines import INSIDE, heading_level, section_default, split_inline
 from pipeline.parse.meta import fallback_title
 
-_PARA = re.compile(r"(?i)<p\b[^>]*>|</p\s*>|<br\s*/?>|<div\b[^>]*>|</div\s*>")
-_ITALIC = re.compile(r"(?is)<i\b[^>]*>(.*?)</i\s*>")
-_TAG = re.compile(r"<[^>]+>")
+# No pattern scans past the next "<" from where it starts: contenu full of unclosed <i> or of
+# "<" costs one pass, not one per tag (112 KB took 11 s). An <i> runs to its </i> or to the
+# next <i>.
+_PARA = re.compile(r"(?i)<p\b[^<>]*>|</p\s*>|<br\s*/?>|<div\b[^<>]*>|</div\s*>")
+_ITALIC = re.compile(r"(?i)<i\b[^<>]*>([^<]*(?:<(?!/?i\b)[^<]*)*)</i\s*>")
+_TAG = re.compile(r"<[!/?A-Za-z][^<>]*(?:>|(?=<)|$)")   # an unclosed tag ends where the next begins
 _SPACE = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
 _CHAIR_ROLES = {"président", "présidente", "président de séance", "présidente de séance"}
 
 
@@ -39,22 +43,31 @@ def _clean(t: str) -> str:
 
 def _pieces(contenu: str) -> list[tuple[str, str]]:
     """HTML paragraphs → ("p", text) and ("s", stage direction) pieces; an <i> that opens with
-    a parenthesis is a stage direction, any other markup is dropped (never read aloud)."""
-    out = []
+    a parenthesis is a stage direction, and so is a parenthesis in the text that the
+    plain-text reader takes for one (NosDéputés prints them unmarked: "… réalité.
+    (Applaudissements sur les bancs du groupe UMP.)"); any other markup is dropped."""
+    out: list[tuple[str, str]] = []
+
+    def text(t: str):
+        t = _clean(t)
+        if t:
+            out.extend(split_inline(t))
     for para in _PARA.split(contenu or ""):
         pos = 0
         for m in _ITALIC.finditer(para):
             inner = _clean(m.group(1))
             if inner.startswith("("):
-                before = _clean(para[pos:m.start()])
-                if before:
-                    out.append(("p", before))
+                text(para[pos:m.start()])
                 out.append(("s", inner))
                 pos = m.end()
-        rest = _clean(para[pos:])
-        if rest:
-            out.append(("p", rest))
+        text(para[pos:])
     return out
+
+
+def _prints(pieces: list[tuple[str, str]], title: str) -> bool:
+    """Is this record's text the heading ``title`` printed (the same words: "Discussion, après
+    engagement …" prints the sub-section "Discussion après engagement …")?"""
+    return len(pieces) == 1 and _WORDS.findall(pieces[0][1].lower()) == _WORDS.findall(title.lower())
 
 
 def _records(data, source: str) -> list[dict]:
@@ -75,20 +88,46 @@ def _records(data, source: str) -> list[dict]:
     return [r for _, r in sorted(enumerate(recs), key=order)]
 
 
+_CIVILITY_AT = re.compile(r"\b(M\.|Mme) ")
+_LONGEST_NAME = 80          # longer "names" are not looked up in the text
+
+
 def _civilities(recs) -> dict[str, str]:
     """Civility of each speaker as the debate itself prints it ("La parole est à M. Gérard
-    César"): the export has none, and the label, the gender and the voice depend on it."""
-    names = sorted({_clean(str(r.get("intervenant_nom") or "")) for r in recs} - {""}, key=len,
-                   reverse=True)
+    César"): the export has none, and the label, the gender and the voice depend on it. After
+    each "M. "/"Mme ", the longest of the sitting's names that follows as whole words is
+    looked up (a set, by length): one regex alternating thousands of names was quadratic."""
+    names = {n for n in (_name(r)[0] for r in recs)
+             if n and len(n) <= _LONGEST_NAME}
     if not names:
         return {}
+    lengths = sorted({len(n) for n in names}, reverse=True)
     said = " ".join(str(r.get("contenu") or "") for r in recs).replace("\xa0", " ").replace("&nbsp;", " ")
-    rx = re.compile(r"\b(M\.|Mme) (" + "|".join(map(re.escape, names)) + r")\b")
+    word = lambda c: c.isalnum() or c == "_"
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for civ, name in rx.findall(said):           # one pass over the sitting for every name
-        counts[name][civ] += 1
-    out = {name: max(sorted(c), key=c.get) for name, c in counts.items()}
-    return out
+    for m in _CIVILITY_AT.finditer(said):
+        p = m.end()
+        for n in lengths:
+            name = said[p:p + n]
+            if len(name) == n and name in names and (
+                    p + n == len(said) or word(name[-1]) != word(said[p + n])):
+                counts[name][m.group(1)] += 1
+                break
+    return {name: max(sorted(c), key=c.get) for name, c in counts.items()}
+
+
+_GROUP_AFTER = re.compile(r"\s*\(([^()]{1,40})\)$")
+
+
+def _name(r: dict) -> tuple[str, str | None]:
+    """The record's name and the group printed after it: "Jean Mallot (SRC)," → ("Jean Mallot",
+    "SRC"); trailing punctuation is not part of a name. (pipeline.parse.labels is getting a
+    shared name splitter for every reader; this is the part this export needs.)"""
+    name = _clean(str(r.get("intervenant_nom") or "")).rstrip(" ,;:")
+    g = _GROUP_AFTER.search(name)
+    if g and g.start() > 0:
+        return name[:g.start()].rstrip(" ,;:"), g.group(1).strip()
+    return name, None
 
 
 def _label(civ: str | None, name: str, role: str | None, chair: bool) -> str:
@@ -111,7 +150,7 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
         if sec_t != section or not sections:
             section, sub = sec_t, None
             sections.append([sec_t or "", [], 1])
-        items, name = sections[-1][1], _clean(str(r.get("intervenant_nom") or ""))
+        items, (name, printed_group) = sections[-1][1], _name(r)
         if sub_t and sub_t != sub and sub_t != sec_t:
             sub = sub_t
             level = heading_level(matchable(sub_t))
@@ -121,21 +160,33 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
                 level = sections[-1][2] + 1
             elif isinstance(level, int):
                 sections[-1][2] = level
-            printed = not name and [matchable(t) for _, t in pieces] == [matchable(sub_t)]
+            printed = not name and _prints(pieces, sub_t)
             # the record printing the sub-heading itself gives its text as printed
             items.append(Heading(pieces[0][1] if printed else sub_t, level=level))
             if printed:
                 continue
         if not name:
-            if sec_t and [matchable(t) for _, t in pieces] == [matchable(sec_t)]:
+            if sec_t and _prints(pieces, sec_t):
                 continue                     # the record printing the section's title
-            items.extend(Stage(t) for _, t in pieces)
+            if sub and _prints(pieces, sub):  # the sub-heading printed again: a heading still,
+                items.append(Heading(pieces[0][1]))   # not a stage direction; no new item
+                continue
+            for kind, t in pieces:
+                lab = parse_label(t) if kind == "p" else None
+                if lab is not None and lab.kind == "collective":
+                    # "Plusieurs députés du groupe UMP. Mais si !": the benches speak
+                    items.append(Speech(Speaker(lab.text, None, None), (lab.rest,) if lab.rest
+                                        else ()))
+                else:
+                    items.append(Stage(t))
             continue
         role = _clean(str(r.get("intervenant_fonction") or "")) or None
         pid = _clean(str(r.get("intervenant_slug") or "")) or None
         chair = (role or "").lower() in _CHAIR_ROLES
         civ = civilities.get(name)
-        speaker = Speaker(_label(civ, name, role, chair), civ, name, role, pid, chair)
+        group = _clean(str(r.get("intervenant_groupe") or "")) or printed_group
+        speaker = Speaker(_label(civ, name, role, chair), civ, name, role, pid, chair,
+                          group=group)
         url = str(r.get("source") or "") or None
         paras: list[str] = []
         started = False
