@@ -12,7 +12,7 @@ from pipeline.cache import Cache
 from pipeline.cast import cast, cast_notes
 from pipeline.config import load_cast, load_catalog, records_path, save_records, voices_dir as default_voices
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
-from pipeline.outdir import publish, up_to_date, writing
+from pipeline.outdir import publish, sitting_folder, up_to_date, writing
 from pipeline.parse import parse_file
 from pipeline.segment import segment
 from pipeline.synth import Stats, Synthesizer
@@ -68,7 +68,7 @@ class Plan:
 
     @property
     def out_dir(self) -> Path:
-        return Path(self.out) / self.file.stem
+        return sitting_folder(self.out, self.file)      # a safe name, inside `out`
 
 
 def build(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
@@ -157,7 +157,7 @@ def finish(plan: Plan, cache: Cache, workers: int | None = None, progress: bool 
             starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
         pcm, timeline = assemble(utterances, audio, p.debate, OUTPUT_RATE, config, starts, GRID)
         w.where = out_dir
-        _write(out_dir, p.file.stem, p.debate, utterances, timeline, pcm, p.voices,
+        _write(out_dir, out_dir.name, p.debate, utterances, timeline, pcm, p.voices,
                synth.cache.root / "encoded")
         publish(w, p.stamp)
     return Result(out_dir, stats, p.debate, utterances, p.voices, timeline, p.warnings)

@@ -182,14 +182,15 @@ def cmd_cast(args) -> int:
 def _distinct_stems(files: list[Path], out: Path) -> list[Path]:
     """The files, each once; two files with one name (senat/seance.txt an/seance.txt) would
     write one out folder: refused, before anything is built."""
+    from pipeline.outdir import sitting_stem
     seen: dict[str, Path] = {}
     kept = []
     for f in files:
-        other = seen.setdefault(f.stem, f)
+        other = seen.setdefault(sitting_stem(f).casefold(), f)
         if other is f:
             kept.append(f)
         elif other.resolve() != f.resolve():
-            raise InputError(f"{other} and {f} would both be written to {out / f.stem}: "
+            raise InputError(f"{other} and {f} would both be written to {out / sitting_stem(f)}: "
                              "rename one, or build them into different --out folders")
     return kept
 

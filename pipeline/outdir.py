@@ -12,7 +12,10 @@ import fcntl
 import hashlib
 import json
 import os
+import re
+import sys
 import threading
+import unicodedata
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
@@ -22,6 +25,14 @@ from pipeline.model import InputError
 
 STAMP = ".build.json"
 LOCK = ".hemicycle.lock"
+
+# What the out folder holds itself (the archive index and its search data, the feed and its
+# image: pipeline/write/archive.py, feed.py): no sitting's folder may take these names.
+OWN_NAMES = ("index.html", "archive-index.js", "feed.xml", "feed.png")
+# Names Windows gives to devices, whatever the extension ("con.txt" is the console).
+_DEVICES = {"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))}
+_UNSAFE = re.compile(r'[<>:"/\\|?*]')   # not allowed in a name on Windows / FAT / SMB shares
+_MOST_BYTES = 180     # + ".chapters.json" and a temp file's ".part-<pid>-<n>" stay under 255
 
 _HELD: dict[Path, list] = {}            # out folder → [open lock file, depth]: re-entrant
 _GUARD = threading.Lock()
@@ -62,6 +73,58 @@ def lock(out: Path) -> Iterator[None]:
             if held[1] == 0:
                 _HELD.pop(key)
                 held[0].close()
+
+
+def sitting_stem(file: Path) -> str:
+    """The name of a sitting's folder in `--out` and of its outputs, from its file's name: one
+    plain name on every file system and in every locale. Bytes that are not UTF-8 read as
+    Windows-1252 (as the file's text would be); controls and invisible format characters, and
+    the characters Windows refuses, become "_"; no leading dot (".." or a hidden folder) nor
+    trailing dot or space; not a Windows device name nor a name the out folder holds itself
+    (OWN_NAMES); at most 180 bytes; what the file system's encoding cannot write becomes "_".
+    A name left empty is "seance-" and a digest of the file's name."""
+    raw = os.fsencode(Path(file).name)
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        name = raw.decode("cp1252", errors="replace")
+    name = unicodedata.normalize("NFC", name)
+    stem = name[: -len(Path(name).suffix) or None] if Path(name).suffix else name
+    stem = "".join("_" if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") else c
+                   for c in stem)
+    stem = _UNSAFE.sub("_", stem).lstrip(". ").rstrip(". ")
+    encoding = sys.getfilesystemencoding()
+    stem = "".join(c if _encodable(c, encoding) else "_" for c in stem)
+    if not stem.strip("_"):
+        return "seance-" + hashlib.sha256(raw).hexdigest()[:8]
+    if stem.split(".")[0].casefold() in _DEVICES:
+        stem = "_" + stem
+    if stem.casefold() in OWN_NAMES:
+        stem += "_"
+    if len(stem.encode("utf-8")) > _MOST_BYTES:
+        cut = stem.encode("utf-8")[:_MOST_BYTES - 9].decode("utf-8", errors="ignore")
+        stem = cut.rstrip(". ") + "-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    return stem
+
+
+def _encodable(c: str, encoding: str) -> bool:
+    try:
+        c.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def sitting_folder(out: Path, file: Path) -> Path:
+    """`out`/<sitting_stem(file)>, proven inside `out` (a link there that leads elsewhere is
+    refused: the outputs are written into the folder given, nowhere else)."""
+    out = Path(out)
+    folder = out / sitting_stem(file)
+    if folder.parent != out or not folder.resolve().is_relative_to(out.resolve()) \
+            or folder.resolve() == out.resolve():
+        raise InputError(f"{folder}: leads out of {out}: its outputs would be written "
+                         "elsewhere; remove it or build into another --out folder")
+    return folder
 
 
 def check_writable(*folders: Path) -> None:

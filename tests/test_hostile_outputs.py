@@ -313,3 +313,83 @@ def test_archive_of_no_sentence_loads(tmp_path):
     index = write_archive(tmp_path).as_uri()
     dom, errors = _chromium(index + "#q=budget")
     assert errors == [] and re.search(r'<p id="status"[^>]*>Aucune phrase', dom)
+
+
+# --- 4, 12. a file's name never leads out of --out nor takes the out folder's own names -----
+
+def test_sitting_stem_is_one_safe_name():
+    import os
+    import sys
+    from pipeline.outdir import OWN_NAMES, sitting_folder, sitting_stem
+    from pipeline.write import archive, feed
+    assert set(OWN_NAMES) == {archive.INDEX, archive.DATA, feed.FEED, feed.FEED_IMAGE}
+    names = ["...txt", "..txt", ".txt", "....", "index.html.txt", "FEED.XML.txt",
+             "archive-index.js.json", "feed.png.txt", "con.txt", "LPT1.xml", "séance 14:30.txt",
+             "a\x1b[2Jb.txt", "a\u202etxt.mp3.txt", os.fsdecode(b"s\xe9ance.txt"), "x" * 250 + ".txt",
+             " .txt", "nom.", "a/b"[2:] + ".txt", "an_2013-02-04_mariage-pour-tous_seance2.txt"]
+    stems = {n: sitting_stem(Path(n)) for n in names}
+    print(stems)
+    for name, stem in stems.items():
+        assert stem and stem not in (".", "..") and not stem.startswith((".", " "))
+        assert not stem.endswith((".", " ")) and "/" not in stem and "\\" not in stem
+        assert stem.casefold() not in OWN_NAMES and stem.split(".")[0].casefold() != "con"
+        assert stem.isprintable() and len(stem.encode("utf-8")) <= 180
+        stem.encode(sys.getfilesystemencoding())
+        assert sitting_folder(Path("/srv/out"), Path(name)).parent == Path("/srv/out")
+    assert stems[os.fsdecode(b"s\xe9ance.txt")] == "séance"          # Latin-1 bytes: read
+    assert stems["an_2013-02-04_mariage-pour-tous_seance2.txt"] == \
+        "an_2013-02-04_mariage-pour-tous_seance2"                       # usual names unchanged
+    assert stems["...txt"] != stems["..txt"]
+    assert sitting_stem(Path("x" * 250 + "a.txt")) != sitting_stem(Path("x" * 250 + "b.txt"))
+
+
+def test_a_link_in_out_leading_elsewhere_is_refused(tmp_path):
+    from pipeline.model import InputError
+    from pipeline.outdir import sitting_folder
+    (tmp_path / "out").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out" / "seance").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(InputError, match="leads out of"):
+        sitting_folder(tmp_path / "out", Path("seance.txt"))
+
+
+def test_names_that_climb_out_or_take_the_archives_names(tmp_path):
+    """Issue 26 items 4 and 12: "...txt" wrote into the parent of --out (replacing a site's
+    index.html), "..txt" into --out itself, "index.html.txt" and "feed.xml.txt" took the
+    archive's and the feed's names; each then crashed, and broke every later build."""
+    import subprocess
+    import sys
+    from conftest import SENAT, excerpt
+    site = tmp_path / "site"
+    out = site / "dist"
+    site.mkdir()
+    (site / "index.html").write_text("the site's own page", "utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    excerpt(SENAT, inputs / "seance.txt", 4)
+    names = ["...txt", "..txt", "index.html.txt", "feed.xml.txt", "archive-index.js.txt"]
+    for name in names:
+        (inputs / name).write_bytes((inputs / "seance.txt").read_bytes())
+    (tmp_path / "voices").mkdir()                       # empty: the offline engine
+    cmd = [sys.executable, "-m", "pipeline", "build", *(str(inputs / n) for n in names),
+           "--voices", str(tmp_path / "voices"), "--cache", str(tmp_path / "cache"),
+           "--out", str(out), "--cast", str(tmp_path / "cast.toml")]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in site.iterdir()) == ["dist", "index.html"]
+    assert (site / "index.html").read_text("utf-8") == "the site's own page"
+    for own in ("index.html", "feed.xml", "archive-index.js", "feed.png"):
+        assert (out / own).is_file(), own
+    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(folders) == len(names)
+    for folder in folders:
+        assert (folder / f"{folder.name}.mp3").is_file() and (folder / "episode.json").is_file()
+    feed = etree.parse(str(out / "feed.xml"))
+    assert len(feed.findall("channel/item")) == len(names)
+    assert len(re.findall(r"<tr><td>", (out / "index.html").read_text("utf-8"))) == len(names)
+    # And the next build finds everything in place (up to date, or rebuilt in the same folders
+    # when the code changed meanwhile).
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p for p in out.iterdir() if p.is_dir()) == folders
+    assert sorted(p.name for p in site.iterdir()) == ["dist", "index.html"]
