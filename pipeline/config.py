@@ -43,16 +43,20 @@ def records_path(voices: Path | None = None, given: Path | None = None) -> Path:
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 CATALOG = PACKAGE_DATA / "catalog.toml"
 DEFAULT_CAST = PACKAGE_DATA / "cast.toml"      # the seeds' cast: records start from it
-ENGINES = ("piper", "mbrola", "pico")
+ENGINES = ("piper", "kokoro", "mbrola", "pico")
 GENDERS = ("male", "female", "unknown")
-FAMILIES = {"piper": ("piper",), "offline": ("mbrola", "pico")}
+# A pool with Kokoro is its own family: its casts (narrator and women on Kokoro) never
+# overwrite those made without it, like the seeds' shipped offline cast (data/cast.toml).
+FAMILIES = {"piper": ("piper",), "kokoro": ("kokoro", "mbrola", "pico"),
+            "offline": ("mbrola", "pico")}
 LENGTH_SCALE = (0.25, 4.0)       # > 1 slower; 0 would divide by zero in the engines
 PITCH = (0.5, 2.0)
 
 
 def family(engine: str) -> str:
-    """Cast records are kept per engine family: Piper, or the offline engine (mbrola + pico)."""
-    return "piper" if engine == "piper" else "offline"
+    """Cast records are kept per engine family: Piper, the offline engine with Kokoro (a pool
+    led by its voice), or without it (mbrola + pico)."""
+    return engine if engine in ("piper", "kokoro") else "offline"
 
 
 def format_ref(engine: str, voice: str, speaker_id: int | None = None) -> str:
@@ -91,7 +95,7 @@ _OFFLINE_KEYS = {"gender", "accent", "licence"}
 
 
 def _check_catalog(c: _Checker, d: dict) -> dict:
-    c.only(d, (), {"variants", "piper", "mbrola", "pico", "roles"})
+    c.only(d, (), {"variants", "piper", "kokoro", "mbrola", "pico", "roles"})
     variants = d.get("variants", [])
     if not isinstance(variants, list):
         c.fail(("variants",), "expected a list of { length_scale, pitch } tables")
@@ -113,7 +117,7 @@ def _check_catalog(c: _Checker, d: dict) -> dict:
             c.string(g, keys + ("speakers",), GENDERS)
         for sid, f0 in e.get("median_f0_hz", {}).items():
             c.number(f0, keys + ("median_f0_hz",), 0, 1000)
-    for engine in ("mbrola", "pico"):
+    for engine in ("kokoro", "mbrola", "pico"):
         for name, e in c.table(d.get(engine, {}), (engine,)).items():
             keys = (engine, name)
             c.only(c.table(e, keys), keys, _OFFLINE_KEYS)

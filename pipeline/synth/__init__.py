@@ -19,10 +19,11 @@ from pipeline.cache import Cache, key as cache_key
 from pipeline.errors import ToolError, last_line
 from pipeline.model import InputError, Voice
 from pipeline.synth.engines import OUTPUT_RATE, OfflineEngine, PiperEngine
+from pipeline.synth.kokoro import KokoroEngine
 
 SILENCE_DB = -50.0             # edges quieter than this are trimmed…
 KEEP_MS = 30                   # …keeping this much, so pauses are ours, not the engine's
-TIMED_ENGINES = ("piper", "mbrola")   # engines that tell where words start (not pico)
+TIMED_ENGINES = ("piper", "kokoro", "mbrola")   # engines that tell where words start (not pico)
 
 
 @dataclass
@@ -65,10 +66,11 @@ class Engines:
 
     def __init__(self, models: dict[str, Path], threads: int = 0):
         self.piper = PiperEngine(models, threads)
+        self.kokoro = KokoroEngine(models, threads)
         self.offline = OfflineEngine()
 
     def of(self, voice: Voice):
-        return self.piper if voice.engine == "piper" else self.offline
+        return {"piper": self.piper, "kokoro": self.kokoro}.get(voice.engine, self.offline)
 
     def render(self, text: str, voice: Voice) -> np.ndarray:
         return to_int16(trim(self.of(voice).synthesize(text, voice)))
