@@ -20,12 +20,20 @@ _COLLECTIVE_LABEL = re.compile(
     r"(?:sur\s+)?(?:divers|les|plusieurs)\s+bancs|applaudissements)", re.IGNORECASE)
 
 
+_ONE_PERSON = re.compile(r"^(?:M\.|Mme|Mlle|Monsieur|Madame)\s+\S")
+_SEVERAL = re.compile(r"(?:,|\set)\s+(?:M\.|Mmes?|MM\.|Mlle)\s")    # "Mme A et M. B", "M. A, M. B"
+
+
 def is_collective(label: str, civility: str | None = None, person_id: str | None = None) -> bool:
-    """A label or id naming a group rather than one person (see Speaker.collective)."""
+    """A label or id naming a group rather than one person (see Speaker.collective). The AN's
+    anonymous id (PA0, negative pseudo-ids) is also given to a named deputy it could not
+    identify ("M. Matthias Tavel", id 0): a label with one person's civility stays a person."""
+    if civility in ("MM.", "Mmes") or _COLLECTIVE_LABEL.match(label.strip()) or _SEVERAL.search(label):
+        return True
     pid = (person_id or "").strip()
     if pid in ("PA0", "0") or re.fullmatch(r"(?:PA)?-\d+", pid):
-        return True
-    return civility in ("MM.", "Mmes") or bool(_COLLECTIVE_LABEL.match(label.strip()))
+        return not _ONE_PERSON.match(label.strip())
+    return False
 
 
 class InputError(Exception):
@@ -265,7 +273,7 @@ class Utterance:
 @dataclass(frozen=True)
 class Voice:
     """One rendering: an engine's voice, speaker, and the variant applied to it."""
-    engine: Literal["piper", "mbrola", "pico"]
+    engine: Literal["piper", "kokoro", "mbrola", "pico"]
     voice: str                 # piper model name ("fr_FR-siwis-medium"), "fr1", "fr-FR"
     speaker_id: int | None = None
     gender: str | None = None  # "male" | "female"

@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from pipeline.config import load_rules
+from pipeline.model import is_collective
 
 RULES = load_rules(Path(str(files("pipeline.parse") / "rules.toml")))   # validated: InputError
 
@@ -187,3 +188,87 @@ def _label(line: str, end: int, kind: str, civ, names=(), role=None) -> Label:
     return Label(_squeeze(line[:end]), line[end:].strip(), kind, civ,
                  tuple(_squeeze(n) for n in names), _WS.sub(" ", role.replace("\u00a0", " ")).strip()
                  if role else None)
+
+
+# --- a name field: "M. Patrick Hetzel (LR)", "Mme Myriam El Khomri,", "Mme A et M. B" -------
+
+@dataclass(frozen=True)
+class Printed:
+    """What a source's name field holds, apart: one person (civility, name, role, group) or
+    several (``members``, each "civility name" as printed; ``name`` None)."""
+    civility: str | None
+    name: str | None
+    role: str | None = None
+    group: str | None = None
+    members: tuple[str, ...] = ()
+
+
+_PLURAL = {"MM.": "M.", "Mmes": "Mme", "Mlles": "Mlle"}
+_CIV_AT = re.compile(rf"({_CIV}) +(?=\S)")
+# the group after a name: "(LR)", "(Écolo-NUPES)", "(LFI - NUPES)": capitals and hyphens, no sentence
+_GROUP_SUFFIX = re.compile(r"\s*\(\s*([A-ZÀ-ÖØ-Þ][\w\-]*(?:\s*-\s*[\w\-]+)?)\s*\)$")
+# another person after ", " or " et ": introduced by a civility ("…, Mme Prisca Thevenot")
+_MORE = re.compile(rf"(?:,\s+|\s+et\s+)(?={_CIV}\s)")
+# with a plural civility the others need none: "MM. Jean Dupont et Paul Martin"
+_MORE_PLURAL = re.compile(r"(?:,\s+|\s+et\s+)(?=[A-ZÀ-ÖØ-Þ])")
+_TRAILING_CIV = re.compile(rf"^(.+?)\s+({_CIV})$")
+_TRAILING_PUNCT = " ,;:"
+
+
+def split_name(text: str) -> Printed:
+    """A name field of a source (AN open data `nom`, a NosDéputés `intervenant_nom`) apart:
+    "M. Patrick Hetzel (LR)" → M., "Patrick Hetzel", group "LR"; "Mme Myriam El Khomri," →
+    the name without its comma; "M. Florent Boudié, rapporteur" → role "rapporteur";
+    "Lefèvre Mathieu M." (surname first, civility last) → M., "Mathieu Lefèvre";
+    "Mme Amélia Lakrafi et M. Bruno Millienne" or "Fanta Berete, Mme Eléonore Caroit et Mme
+    Prisca Thevenot" → several people, ``members`` each as printed, no name. A role-only
+    field ("M. le président") has a civility and no name."""
+    t = _squeeze(text).rstrip(_TRAILING_PUNCT)
+    m = matchable(t)
+    civ_m = _CIV_AT.match(m)
+    plural = civ_m is not None and civ_m.group(1) in _PLURAL
+    splitter = _MORE_PLURAL if plural else _MORE
+    seps = list(splitter.finditer(m))
+    if seps:
+        bounds = [0] + [b for x in seps for b in (x.start(), x.end())] + [len(t)]
+        people = [_one(t[a:b]) for a, b in zip(bounds[::2], bounds[1::2])]
+        if len(people) > 1 and all(p.name for p in people):
+            civ = _PLURAL.get(civ_m.group(1)) if plural else None
+            members = []
+            for p in people:
+                c = p.civility or civ
+                members.append(f"{_PLURAL.get(c, c)} {p.name}" if c else p.name)
+            civs = {_PLURAL.get(c, c) for c in (p.civility or civ for p in people)}
+            together = ("MM." if civs == {"M."} else "Mmes" if civs <= {"Mme", "Mlle"} else None)
+            return Printed(together, None, members=tuple(members))
+    if is_collective(t):                       # "Plusieurs députés des groupes RE et Dem"
+        return Printed(None, None)
+    return _one(t)
+
+
+def _one(t: str) -> Printed:
+    """One person's name field: civility, name, ", role", "(group)", trailing punctuation."""
+    t = t.rstrip(_TRAILING_PUNCT)
+    group = None
+    g = _GROUP_SUFFIX.search(t)
+    if g:
+        group, t = re.sub(r"\s+", "", g.group(1)), t[:g.start()].rstrip(_TRAILING_PUNCT)
+    m = matchable(t)
+    civ = None
+    c = _CIV_AT.match(m)
+    if c:
+        civ, t, m = c.group(1), t[c.end():], m[c.end():]
+    else:
+        c = _TRAILING_CIV.match(m)
+        if c and " " in c.group(1).strip():
+            civ = c.group(2)
+            words = t[:c.end(1)].split()
+            t = m = " ".join(words[1:] + words[:1]) if len(words) == 2 else " ".join(words)
+    if civ and re.match(r"(?:le|la|l')\s?", m):            # "M. le président": a role, no name
+        return Printed(civ, None, role=t.split(" ", 1)[-1] if " " in t else t, group=group)
+    role = None
+    comma = m.find(", ")
+    if comma > 0 and valid_role(m[comma + 2:]):
+        t, role = t[:comma], t[comma + 2:].strip()
+    name = t.strip().rstrip(_TRAILING_PUNCT) or None
+    return Printed(civ, name, role, group)
