@@ -129,11 +129,12 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_parse(args) -> int:
     from pipeline.parse import parse_file, summary
+    from pipeline.terminal import shown     # what the file holds, never a terminal's command
     debate = parse_file(args.file)
     if args.json:
-        print(json.dumps(debate.to_json(), ensure_ascii=False, indent=2))
+        print(shown(json.dumps(debate.to_json(), ensure_ascii=False, indent=2)))
     else:
-        print(summary(debate))
+        print(shown(summary(debate)))
     return 0
 
 
@@ -167,14 +168,16 @@ def cmd_cast(args) -> int:
     pool, recorded = pool_for(vdir, args.engine), load_cast(_cast_file(args))
     voices, _ = cast(debate, pool, load_catalog(vdir), recorded)
     _warn(cast_notes(debate, pool, recorded))
+    from pipeline.terminal import shown     # what the file holds, never a terminal's command
     if args.json:
-        print(json.dumps(cast_json(debate, voices), ensure_ascii=False, indent=2))
+        print(shown(json.dumps(cast_json(debate, voices), ensure_ascii=False, indent=2)))
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text           # not rich markup: "[link=…]" in a name is text
         t = Table("intervenant", "sexe (source)", "voix", "variante")
         for row in cast_table(debate, voices):
-            t.add_row(*row)
+            t.add_row(*(Text(shown(cell)) for cell in row))
         Console().print(t)
     return 0
 

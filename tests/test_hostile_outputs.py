@@ -393,3 +393,37 @@ def test_names_that_climb_out_or_take_the_archives_names(tmp_path):
     assert again.returncode == 0, again.stderr
     assert sorted(p for p in out.iterdir() if p.is_dir()) == folders
     assert sorted(p.name for p in site.iterdir()) == ["dist", "index.html"]
+
+
+# --- 15. `parse` and `cast` print what a file holds, never what a terminal would obey ---------
+
+def test_parse_and_cast_show_controls_escaped(tmp_path):
+    """Real records whose speaker's name holds a right-to-left override (U+202E, "Trojan
+    source": a terminal shows what follows reversed) and a first-strong isolate; a real AN
+    sitting whose text holds a C1 escape (U+009B, the one-byte CSI: "\x9b2J" clears a
+    terminal) as an XML character reference. No output of `parse` or `cast` holds them raw;
+    those the readers keep are shown as "\u202e"."""
+    import os
+    import subprocess
+    import sys
+    from pipeline.terminal import _HIDDEN
+    recs = _records()
+    recs[7]["intervention"]["intervenant_nom"] = "G\u2068érard\u202eCésar"
+    nossenateurs = tmp_path / "seance.json"
+    nossenateurs.write_text(json.dumps(recs, ensure_ascii=False), "utf-8")
+    xml = tmp_path / "an.xml"
+    xml.write_bytes((SOURCES / "CRSANR5L15S2021E1N009_extrait.xml").read_bytes()
+                    .replace(b"</texte>", b" &#x9b;2J&#x85;</texte>", 1))
+    (tmp_path / "voices").mkdir()
+    for src in (nossenateurs, xml):
+        for cmd in (["parse"], ["parse", "--json"], ["cast"], ["cast", "--json"]):
+            voices = ["--voices", str(tmp_path / "voices")] if cmd[0] == "cast" else []
+            r = subprocess.run([sys.executable, "-m", "pipeline", *cmd, str(src), *voices],
+                               cwd=ROOT, capture_output=True, text=True, timeout=300,
+                               env={**os.environ, "COLUMNS": "300"})
+            assert r.returncode == 0, r.stderr
+            assert not _HIDDEN.search(r.stdout), (cmd, src.name)
+            if src is nossenateurs:
+                assert "\\u2068" in r.stdout and "\\u202e" in r.stdout, (cmd, r.stdout[-800:])
+            if "--json" in cmd:
+                json.loads(r.stdout)                        # still JSON
