@@ -86,8 +86,12 @@ def cast_notes(debate: Debate, pool: list[InstalledVoice], recorded: dict) -> li
     (missing_user_voices), persons whose sex nothing in the source tells, persons of a sex the
     installed voices do not cover."""
     notes = missing_user_voices(debate, pool, recorded)
-    persons = {p.identity: p for p in people(debate).values()}.values()
-    unknown = sorted({p.name for p in persons if p.sex is None})
+    persons = {(p.identity, p.chair): p for p in people(debate).values()}.values()
+    unknown = sorted({p.name for p in persons if p.sex is None and not p.chair})
+    chairs = sorted({p.name for p in persons if p.sex is None and p.chair})
+    if chairs:
+        notes.append(f"sex unknown (no civility, role, person data or known first name) for "
+                     f"{', '.join(chairs)}, in the chair: read by the chair's first voice")
     if unknown:
         how = ("a voice of unknown gender" if voices_for(pool, None) else
                "a variant of the narrator's voice (no installed voice is of unknown gender)")
