@@ -400,3 +400,13 @@ def test_summary(senat):
     row = next(line for line in out.splitlines() if line.strip().startswith("Marc Ferracci"))
     assert re.search(r"Marc Ferracci\s+M\.\s+2\s+\d+\s+—\s+ministre auprès", row)
     assert out.index("Sections") < out.index("Speakers")
+
+
+def test_articles_stay_inside_the_discussion_des_articles(an):
+    """The rule that makes articles after a motion its siblings (rules.toml [agenda]
+    nests_under) keeps them inside "Discussion des articles" when it is printed."""
+    node = an.agenda()[1]
+    disc = next(c for c in node.children if c.title.startswith("Discussion des articles"))
+    assert [c.title for c in disc.children][:2] == ["Article 4", "Article 4 (suite)"]
+    assert all(c.level == 3 for c in disc.children)
+    assert not any(c.title.startswith("Article") for c in node.children)

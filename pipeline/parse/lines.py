@@ -46,6 +46,34 @@ def section_default(title: str | None) -> int | None:
     return next((level for rx, level in _SECTION_DEFAULTS if rx.match(m_title)), None)
 
 
+_NESTS = [(r["level"], _rx(r["pattern"])) for r in RULES["agenda"].get("nests_under", [])]
+
+
+class Levels:
+    """The agenda levels of one section's headings, in the order they come: a rules.toml level,
+    INSIDE (one below the deepest item open), and [agenda] nests_under: an item of that level
+    (an article) nests in the item open one level up only when that item holds such items
+    ("Discussion des articles"); after a motion or the discussion générale it is their
+    sibling, and what nests in it moves up with it."""
+
+    def __init__(self):
+        self.base = 1                        # deepest level open
+        self.open: dict[int, str] = {}       # rules level → matchable title of the item open
+
+    def place(self, level: int | str | None, m_line: str) -> int | str | None:
+        if level == INSIDE:
+            return self.base + 1
+        if not isinstance(level, int):
+            return level
+        for k in [k for k in self.open if k >= level]:
+            del self.open[k]
+        self.open[level] = m_line
+        shift = sum(1 for nested, rx in _NESTS if level >= nested and
+                    (up := self.open.get(nested - 1)) is not None and not rx.match(up))
+        self.base = level - shift
+        return self.base
+
+
 # --- stage directions inside paragraphs -----------------------------------------------
 
 def _is_stage(content: str) -> bool:

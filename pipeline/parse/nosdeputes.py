@@ -15,7 +15,7 @@ import re
 
 from pipeline.model import Debate, Heading, InputError, Section, Source, Speaker, Speech, Stage
 from pipeline.parse.labels import matchable, parse_label
-from pipeline.parse.lines import INSIDE, heading_level, section_default, split_inline
+from pipeline.parse.lines import Levels, heading_level, section_default, split_inline
 from pipeline.parse.meta import fallback_title
 
 # No pattern scans past the next "<" from where it starts: contenu full of unclosed <i> or of
@@ -140,7 +140,7 @@ def _label(civ: str | None, name: str, role: str | None, chair: bool) -> str:
 def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
     recs = _records(json.loads(text) if data is None else data, source)
     civilities = _civilities(recs)
-    sections: list[list] = []               # [title, items, base level]
+    sections: list[list] = []               # [title, items, agenda levels]
     section = sub = None
     first = recs[0]
     for r in recs:
@@ -149,17 +149,14 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
         pieces = _pieces(str(r.get("contenu") or ""))
         if sec_t != section or not sections:
             section, sub = sec_t, None
-            sections.append([sec_t or "", [], 1])
+            sections.append([sec_t or "", [], Levels()])
         items, (name, printed_group) = sections[-1][1], _name(r)
         if sub_t and sub_t != sub and sub_t != sec_t:
             sub = sub_t
             level = heading_level(matchable(sub_t))
             if level is None:
                 level = section_default(sec_t)
-            if level == INSIDE:
-                level = sections[-1][2] + 1
-            elif isinstance(level, int):
-                sections[-1][2] = level
+            level = sections[-1][2].place(level, matchable(sub_t))
             printed = not name and _prints(pieces, sub_t)
             # the record printing the sub-heading itself gives its text as printed
             items.append(Heading(pieces[0][1] if printed else sub_t, level=level))

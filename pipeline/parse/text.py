@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.model import Debate, Heading, Section, Source, Speaker, Speech, Stage
 from pipeline.parse.apostrophes import repair
 from pipeline.parse.labels import matchable
-from pipeline.parse.lines import (FAUTEUIL, INSIDE, PRESIDENCE, SITTING, SOUS_PRESIDENCE, Line,
+from pipeline.parse.lines import (FAUTEUIL, PRESIDENCE, SITTING, SOUS_PRESIDENCE, Levels, Line,
                                   classify, section_default, split_inline)
 from pipeline.parse.meta import fallback_title, find_chamber, find_date, title_from_formula
 from pipeline.parse.people import People, Turn, finish_roles, resolve
@@ -27,7 +27,7 @@ class ParseWarning(UserWarning):
 class _Sec:
     title: str | None
     items: list = field(default_factory=list)   # ("speech", turn, [paras], continues) | Stage | Heading
-    base: int = 1                               # deepest agenda level with a fixed level open
+    levels: Levels = field(default_factory=Levels)   # agenda levels of its headings
 
 
 def split_lines(text: str) -> list[str]:
@@ -103,10 +103,7 @@ def parse_lines(lines: list[Line], text: str, source: str = "<text>", *, title: 
         level, sec = ln.level, cur()
         if level is None and sec.title and not SITTING.match(ln.m):
             level = section_default(sec.title)
-        if level == INSIDE:
-            level = sec.base + 1
-        elif isinstance(level, int):
-            sec.base = level
+        level = sec.levels.place(level, ln.m)
         sec.items.append(Heading(repair(ln.orig, apostrophe), level=level))
 
     i = 0

@@ -152,3 +152,51 @@ def test_a_name_written_with_its_group_or_a_comma():
     sp = parse_text(json.dumps(data), "x.json").speakers()
     assert (sp["Jean Mallot"].label, sp["Jean Mallot"].group) == ("Jean Mallot.", "SRC")
     assert sp["Daniel Goldberg"].label == "M. Daniel Goldberg."
+
+
+SENAT_0518 = SRC / "nosdeputes" / "senat_2010-05-18_2210_seance-1772.json"
+
+
+def _tree(d) -> list[tuple[int, str]]:
+    out = []
+
+    def walk(node, depth):
+        for c in node.children:
+            out.append((depth, c.title))
+            walk(c, depth + 1)
+    for node in d.agenda():
+        walk(node, 0)
+    return out
+
+
+def test_articles_after_the_motions_are_their_siblings():
+    """Sénat, 18 May 2010, evening: the exception d'irrecevabilité and the question préalable,
+    then the articles, with no "Discussion des articles" printed: the articles are not inside
+    the question préalable."""
+    assert _tree(parse_file(SENAT_0518)) == MOTIONS_THEN_ARTICLES
+
+
+MOTIONS_THEN_ARTICLES = [(0, "Exception d’irrecevabilité"), (0, "Question préalable"),
+                         (0, "Article additionnel avant le titre Ier"), (0, "Article 1er")]
+
+
+def test_the_same_sitting_in_plain_text_nests_the_same():
+    """The sitting as the Sénat's plain text prints it (one paragraph per line; each turn
+    "M. X, rôle. …", the labels made from the export's fields, the text verbatim): the
+    plain-text reader gives the same agenda as the JSON reader."""
+    d = parse_file(SENAT_0518)
+    lines = []
+    for s in d.sections:
+        lines.append(s.title)
+        for x in s.items:
+            if isinstance(x, Speech):
+                label = "" if x.continues else (x.speaker.label if x.speaker.civility or
+                                                x.speaker.name is None else "M. " + x.speaker.label)
+                lines.append(f"{label} {x.paragraphs[0]}".strip() if x.paragraphs else label)
+                lines += x.paragraphs[1:]
+            else:
+                lines.append(x.text)
+    plain = parse_text("\n".join(lines) + "\n", "x.txt")
+    assert [ln for ln in lines if ln.startswith(("Question", "Article"))] == [
+        "Question préalable", "Article additionnel avant le titre Ier", "Article 1er"]
+    assert _tree(plain) == MOTIONS_THEN_ARTICLES

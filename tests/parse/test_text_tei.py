@@ -60,8 +60,10 @@ def test_plain_levels_from_rules_and_quoted_title_not_heading():
     ])
     d = parse_text(text)
     heads = [(i.text, i.level) for i in d.sections[-1].items if isinstance(i, Heading)]
-    assert heads == [("1", None), ("Discussion générale", 2), ("Article 1er", 3), ("Rappel au règlement", 4),
-                     ("Article additionnel avant le titre Ier", 3), ("Amendement n° 12", 4),
+    # no "Discussion des articles" printed: the articles are siblings of the discussion
+    # générale, not inside it (rules.toml [agenda] nests_under)
+    assert heads == [("1", None), ("Discussion générale", 2), ("Article 1er", 2), ("Rappel au règlement", 3),
+                     ("Article additionnel avant le titre Ier", 2), ("Amendement n° 12", 3),
                      ("Explications de vote", 2), ("Vote sur l’ensemble", 2)]
     durand = [s for s in speeches(d) if s.speaker.name == "Paul Durand"]
     assert durand[0].paragraphs == ("J’ai lu ce matin :", "La France agricole en danger")
