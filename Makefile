@@ -51,7 +51,7 @@ voices: $(READY)
 	$(BIN)/python -m pipeline voices fetch --voices $(VOICES)
 	$(BIN)/python -m pipeline.voices kokoro --voices $(VOICES)
 
-bench: $(READY)
+bench: $(READY) $(KOKORO)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
 
