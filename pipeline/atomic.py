@@ -8,10 +8,14 @@ only its scratch folder, which the next build removes (`clear_stale`).
 """
 from __future__ import annotations
 
-import os
-import shutil
+import contextlib
 import itertools
+import os
+import re
+import shutil
+import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -43,6 +47,30 @@ def clear_stale(folder: Path) -> None:
     shutil.rmtree(Path(folder) / TMP, ignore_errors=True)
     for p in Path(folder).glob(".*.part-*"):
         p.unlink(missing_ok=True)
+
+
+STALE_AFTER = 3600        # seconds: no temp file of a running build is that old unmodified
+# The folders tempfile makes for a build in the system's temp folder (the EPUB's, the engines'):
+# a prefix, then tempfile's 8 random characters.
+_TEMP_DIRS = re.compile(r"hemicycle-(?:epub-)?[a-z0-9_]{8}")
+
+
+def sweep_stale(cache_root: Path | None = None, now: float | None = None) -> None:
+    """What builds killed by a signal no handler sees (kill -9, a power loss) left behind
+    and no later build would reuse: temp files of cache entries (`.<key>.part-*`) and the
+    system temp folder's hemicycle folders, once older than STALE_AFTER and ours. A running
+    build's own are younger: they live seconds."""
+    now = time.time() if now is None else now
+    old = lambda p: now - p.lstat().st_mtime > STALE_AFTER and p.lstat().st_uid == os.getuid()
+    if cache_root is not None:
+        for p in Path(cache_root).glob("*/.*.part-*"):
+            with contextlib.suppress(OSError):
+                if old(p):
+                    p.unlink()
+    for p in Path(tempfile.gettempdir()).glob("hemicycle-*"):
+        with contextlib.suppress(OSError):
+            if _TEMP_DIRS.fullmatch(p.name) and not p.is_symlink() and p.is_dir() and old(p):
+                shutil.rmtree(p, ignore_errors=True)
 
 
 @contextmanager

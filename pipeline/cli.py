@@ -78,12 +78,32 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"hemicycle: warning: {message}", file=sys.stderr)
 
 
+def _say(line: str = "") -> None:
+    """A result line on stdout. A reader that went away (`| head -1`) does not stop the build:
+    the rest of its output is dropped, the outputs and the feed are still written."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())     # also for the interpreter's flush at exit
+        os.close(devnull)
+
+
+def _terminal_safe() -> None:
+    """Any terminal prints every line: what its encoding lacks ("→" on Latin-1, a name's
+    undecodable bytes) becomes a replacement character, never an UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Every failure the user can act on is one line on stderr: bad input, a full or read-only
     disk (exit 2), a tool that failed (exit 1), Ctrl-C (130), SIGTERM (143)."""
     import signal
     import warnings
     from pipeline.errors import ToolError
+    _terminal_safe()
     args = _parser().parse_args(argv)
     old_term = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -200,8 +220,13 @@ def _distinct_stems(files: list[Path], out: Path) -> list[Path]:
 
 def cmd_build(args) -> int:
     """FILE… may be folders and zips of sittings (pipeline/bulk.py)."""
-    from pipeline.bulk import sources
-    with sources(args.files, args.out, args.since, args.until) as files:
+    from pipeline.atomic import sweep_stale
+    from pipeline.bulk import UNZIPPED, sources
+    from pipeline.cache import Cache
+    cache_root = Cache(args.cache).root
+    sweep_stale(cache_root)          # what builds killed by kill -9 left
+    with sources(args.files, args.out, args.since, args.until,
+                 scratch=cache_root / UNZIPPED) as files:
         return _build_files(args, files)
 
 
@@ -231,9 +256,9 @@ def _build_files(args, files: list[Path]) -> int:
         built += 1
         _warn(r.warnings)
         if r.stats is None:
-            print(f"{f.stem}: up to date ({r.out_dir})")
+            _say(f"{f.stem}: up to date ({r.out_dir})")
         else:
-            print(f"{f.stem}: {r.stats.summary()} → {r.out_dir}")
+            _say(f"{f.stem}: {r.stats.summary()} → {r.out_dir}")
     if built:
         from pipeline.outdir import lock
         from pipeline.write.feed import write_feed
@@ -241,11 +266,13 @@ def _build_files(args, files: list[Path]) -> int:
                 or args.out.resolve().as_uri() + "/")
         with lock(args.out):
             try:
-                print(f"podcast feed: {write_feed(args.out, base)}")
+                feed = write_feed(args.out, base)
                 from pipeline.write.archive import write_archive
-                print(f"archive index: {write_archive(args.out)}")
+                index = write_archive(args.out)
             except OSError as e:
                 raise InputError(f"{args.out}: {e.strerror or e}") from None
+        _say(f"podcast feed: {feed}")
+        _say(f"archive index: {index}")
     return 2 if failed else 0
 
 
@@ -260,6 +287,15 @@ def _build_one(args, f: Path, lexicon):
                      stage=args.stage, granularity=args.granularity, lexicon=lexicon)
     except (InputError, ToolError) as e:
         return str(e)
+    except (KeyboardInterrupt, OSError):
+        raise                  # the run's own failures (a full disk, Ctrl-C): main() says them
+    except Exception as e:     # a file no rule foresaw: one line, the others are still built
+        return unexpected(f, e)
+
+
+def unexpected(f: Path, e: BaseException) -> str:
+    """The one line for an error no rule foresaw in one file's build (a bug to report)."""
+    return f"{f}: unexpected {type(e).__name__}: {str(e)[:300]} (please report it)"
 
 
 def cmd_voices(args) -> int:

@@ -2,14 +2,59 @@
 
 Section titles, headings and stage directions are utterances of the narrator; the speaker label
 ("M. le président.") is displayed, not read: every speaker has their own voice instead.
+
+A sentence longer than MAX_UTTERANCE characters (400: the longest sentences of the real
+sittings are about 1 000 characters, rare; an engine's memory grows with what it says in one
+breath: one unpunctuated 100 KB sentence took 5.5 GB) is said in several breaths, cut at the
+best break in its last half: after a pause mark (, ; : ) »), else before a conjunction,
+else at any space, else (one "word" of 400 characters) anywhere.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from pipeline.model import NARRATOR, Debate, Heading, Item, Speech, Stage, Utterance
-from pipeline.normalize import normalize, split_sentences
+from pipeline.normalize import normalize
+from pipeline.normalize import split_sentences as _sentences
+
+MAX_UTTERANCE = 400
+_PAUSE = re.compile(r"[,;:)\]»”—–]+ ")
+_CONJUNCTION = re.compile(r" (?=(?:et|ou|mais|donc|car|puis|ni|or|que|qui|dont|où|lorsque|"
+                          r"puisque|parce|quand|si|alors|tandis|afin|comme|sans|avec|pour)\b)",
+                          re.I)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """pipeline.normalize.split_sentences, each sentence too long for one breath cut further
+    (the writers split paragraphs with this same function: their ids are the utterances')."""
+    out: list[str] = []
+    for sentence in _sentences(paragraph):
+        out.extend(_breaths(sentence) if len(sentence) > MAX_UTTERANCE else (sentence,))
+    return out
+
+
+def _breaths(sentence: str) -> list[str]:
+    """Pieces of at most MAX_UTTERANCE characters; a cut at a space drops that space (so the
+    pieces joined by " " give the sentence back, as split_sentences' do)."""
+    pieces = []
+    s = sentence
+    while len(s) > MAX_UTTERANCE:
+        window = s[:MAX_UTTERANCE + 1]            # a space at MAX_UTTERANCE still fits
+        half = MAX_UTTERANCE // 2
+        spaces = ([m.end() - 1 for m in _PAUSE.finditer(window, half)]
+                  or [m.start() for m in _CONJUNCTION.finditer(window, half)]
+                  or [window.rfind(" ", 1)])
+        cut = spaces[-1] if spaces[-1] > 0 else None
+        if cut is None:                           # no space at all: cut the "word" itself
+            pieces.append(s[:MAX_UTTERANCE])
+            s = s[MAX_UTTERANCE:]
+        else:
+            pieces.append(s[:cut])
+            s = s[cut + 1:]
+    pieces.append(s)
+    return [p for p in pieces if p]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 .ci/run install them)."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -52,3 +53,9 @@ def excerpt(src: Path, dest: Path, lines: int) -> Path:
     kept = [l for l in src.read_text("utf-8").splitlines() if l.strip()][:lines]
     dest.write_text("\n\n".join(kept) + "\n", "utf-8")
     return dest
+
+
+def unshare() -> list[str]:
+    """The command that runs the rest in a private mount namespace (tmpfs and read-only mounts
+    of a test's own). Root needs no user namespace, which a chroot or a container may forbid."""
+    return ["unshare", "--mount"] + ([] if os.geteuid() == 0 else ["--map-root-user"])

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import AN, FIXTURE_VOICES, ROOT, SENAT, excerpt
+from conftest import AN, FIXTURE_VOICES, ROOT, SENAT, excerpt, unshare
 
 OUTPUTS = ("{s}.m4b", "{s}.mp3", "{s}.epub", "{s}.vtt", "{s}.chapters.json", "index.html",
            "episode.json", "cover.png")
@@ -269,7 +269,7 @@ def test_through_ray_client_a_driver_the_nodes_cannot_see(cluster, inputs, tmp_p
               f"{sys.executable} -m pipeline build {files} --voices {priv}/voices "
               f"--cache {priv}/cache --out {priv}/dist --cast {priv}/cast.toml "
               f"--cluster ray://127.0.0.1:{cluster.client_port}; cp -r {priv}/dist {kept}")
-    p = subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-ec", script],
+    p = subprocess.run([*unshare(), "sh", "-ec", script],
                        capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert p.returncode == 0, p.stderr
     assert "on 2 actors" in p.stdout and "returned to the driver's cache" in p.stdout

@@ -12,7 +12,7 @@ import pytest
 from pipeline.build import build
 from pipeline.cache import Cache
 
-from conftest import ROOT, SENAT, excerpt
+from conftest import ROOT, SENAT, excerpt, unshare
 
 OLD = "Je veux rapidement rappeler"
 
@@ -142,7 +142,7 @@ def test_control_characters_are_removed_and_said_and_the_build_completes(src, tm
 # 4 — out dir and cache checked before synthesis; OS errors are one line; nothing half-written.
 def _in_namespace(script: str) -> subprocess.CompletedProcess:
     """`script` in a private mount namespace (tmpfs and read-only mounts, no root needed)."""
-    return subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-ec", script],
+    return subprocess.run([*unshare(), "sh", "-ec", script],
                           capture_output=True, text=True, cwd=ROOT)
 
 

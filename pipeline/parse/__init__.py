@@ -12,7 +12,11 @@
 """
 from __future__ import annotations
 
+import collections
+import json
+import os
 import re
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 
@@ -33,6 +37,7 @@ _TAG = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+html|html|head|body|\?x
 
 def parse_file(path) -> Debate:
     p = Path(path)
+    source = display_name(p)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -43,8 +48,24 @@ def parse_file(path) -> Debate:
         raise InputError(f"{p}: cannot read ({e.strerror or e})") from None
     if _declared_xml(data):
         from pipeline.parse.xml import parse_xml
-        return parse_xml(data, str(p))
-    return parse_text(decode(data, str(p)), str(p))
+        return parse_xml(data, source)
+    return parse_text(decode(data, source), source)
+
+
+def display_name(path) -> str:
+    """The file's name as text every later stage can write (a title may come from it): bytes
+    that are not UTF-8 read as Windows-1252, as decode() reads such a file, and control
+    characters removed; one warning when that changed anything."""
+    raw = os.fsencode(path)
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        name = raw.decode("cp1252", errors="replace")
+    name = clean(name)
+    if name != os.fsdecode(raw):
+        warnings.warn(ParseWarning(f"{name}: the file's name holds control characters or "
+                                   "bytes that are not UTF-8: read as shown"))
+    return name
 
 
 def _declared_xml(data: bytes) -> bool:
@@ -64,9 +85,9 @@ def parse_text(text: str, source: str = "<text>") -> Debate:
         raise InputError(f"{source}: empty file")
     head = text.lstrip()[:4000]
     if head[:1] in "[{":
-        from pipeline.parse.nosdeputes import looks_like_json, parse_nosdeputes
-        data = looks_like_json(text)
+        data = _json(text, source)
         if data is not None:
+            from pipeline.parse.nosdeputes import parse_nosdeputes
             return parse_nosdeputes(text, source, data)
     if _TAG.match(head):
         if re.match(r"\s*(?:<!--.*?-->\s*)*(?:<\?xml|<(?!html\b|!DOCTYPE\s+html|head\b|body\b)[A-Za-z])",
@@ -76,6 +97,100 @@ def parse_text(text: str, source: str = "<text>") -> Debate:
         from pipeline.parse.an_html import parse_an_html
         return parse_an_html(text, source)
     return parse_plain(text, source)
+
+
+# Deeper than any export (NosDéputés records are 4 levels deep), shallow enough for every
+# reader's recursion; a number longer than this is no field of a transcript.
+MAX_JSON_DEPTH = 64
+MAX_NUMBER_DIGITS = 100
+_DIGITS = re.compile(r"[0-9]{1,18}")        # a `timestamp`: ASCII digits that fit an int64
+
+
+def _too_long(digits: str):
+    raise _NotALayout(f"a number of {len(digits)} digits")
+
+
+class _NotALayout(Exception):
+    pass
+
+
+def _json(text: str, source: str):
+    """The decoded JSON when ``text`` is JSON (None: a plain text opening with a bracket), its
+    strings cleaned as decode() cleans text (JSON escapes can spell any code point: controls,
+    non-characters, lone surrogates), each record's values checked; a JSON too deep or with
+    numbers no transcript holds is refused in one line."""
+    big = lambda s: _too_long(s) if len(s.lstrip("-")) > MAX_NUMBER_DIGITS else int(s)
+    try:
+        data = json.loads(text, parse_int=big)
+    except ValueError:
+        return None
+    except RecursionError:
+        raise unknown_layout(source, "JSON (nested deeper than any transcript)") from None
+    except _NotALayout as e:
+        raise unknown_layout(source, f"JSON (holding {e})") from None
+    return _clean_json(data, source)
+
+
+def clean(text: str) -> str:
+    """``text`` as decode() leaves a file's text: controls that separate words a space, other
+    controls, non-characters and lone surrogates (which no encoder writes) removed."""
+    from pipeline.parse.decode import _CONTROL, _SPACING
+    return _SURROGATE.sub("", _CONTROL.sub("", text.translate(_SPACING)))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean_json(data, source: str):
+    """Every string of ``data`` cleaned (one warning naming the first place that needed it),
+    walked without recursion down to MAX_JSON_DEPTH; each NosDéputés record checked."""
+    dirty: list[str] = []
+
+    def fix(value, where):
+        if isinstance(value, str):
+            kept = clean(value)
+            if kept != value:
+                dirty.append(where)
+            return kept
+        return value
+
+    root = [data]
+    queue = collections.deque([(root, 0, "")])      # breadth first: records in file order
+    while queue:
+        node, depth, where = queue.popleft()
+        if depth > MAX_JSON_DEPTH:
+            raise unknown_layout(source, f"JSON (nested deeper than {MAX_JSON_DEPTH} levels)")
+        if isinstance(node, dict):
+            for k, v in list(node.items()):
+                here = f"{where}.{k}"
+                nk = fix(k, where)
+                if nk != k:
+                    del node[k]
+                node[nk] = fix(v, here)
+                if isinstance(v, (list, dict)):
+                    queue.append((v, depth + 1, here))
+            if isinstance(node.get("intervention"), dict):
+                _check_record(node["intervention"], source, where)
+        else:
+            for i, v in enumerate(node):
+                here = f"{where}[{i}]"
+                node[i] = fix(v, here)
+                if isinstance(v, (list, dict)):
+                    queue.append((v, depth + 1, here))
+    if dirty:
+        warnings.warn(ParseWarning(f"{source}: at {dirty[0][3:] or 'the top'}: control characters "
+                                   f"or lone surrogates removed (from {len(dirty)} string(s))"))
+    return root[0]
+
+
+def _check_record(rec: dict, source: str, where: str) -> None:
+    """The values the reader computes with: a `timestamp` that looks like digits is ASCII
+    digits of an ordinary size (int() refuses "¹²" and 5 000 digits with a traceback)."""
+    ts = rec.get("timestamp")
+    if isinstance(ts, str) and ts.isdigit() and not _DIGITS.fullmatch(ts):
+        shown = ts[:20] + ("…" if len(ts) > 20 else "")
+        raise InputError(f"{source}: {where[3:]}.intervention.timestamp {shown!r} ({len(ts)} "
+                         "characters): not a number of seconds")
 
 
 def _utf8_xml(text: str) -> bytes:

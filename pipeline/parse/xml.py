@@ -8,6 +8,9 @@ from pipeline.model import Debate, InputError
 
 AN_NS = "http://schemas.assemblee-nationale.fr/referentiel"
 TEI_NS = "http://www.tei-c.org/ns/1.0"
+# Real sittings nest 10 levels at most (Syceron and ParlaMint samples); the readers recurse, so
+# a document nested deeper than this is refused before any reader sees it.
+MAX_DEPTH = 100
 
 
 def load(data: bytes, source: str):
@@ -21,6 +24,7 @@ def load(data: bytes, source: str):
         raise InputError(f"{source}:{e.lineno or 1}: invalid XML ({e.msg})") from None
     except (ValueError, LookupError) as e:       # unknown encoding declared, and the like
         raise InputError(f"{source}: unreadable XML ({e})") from None
+    depth = 0
     if root is None:
         raise InputError(f"{source}: empty XML document")
     dtd = root.getroottree().docinfo.internalDTD
@@ -29,6 +33,11 @@ def load(data: bytes, source: str):
                          "refused (entities are never expanded); remove the DOCTYPE")
     if any(isinstance(n, etree._Entity) for n in root.iter()):
         raise InputError(f"{source}: XML with entity references: refused (never expanded)")
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth = depth + 1 if event == "start" else depth - 1
+        if depth > MAX_DEPTH:
+            from pipeline.parse import unknown_layout
+            raise unknown_layout(source, f"XML (elements nested more than {MAX_DEPTH} deep)")
     return root
 
 
