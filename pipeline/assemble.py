@@ -249,10 +249,14 @@ def chapter_title(path: tuple[int, ...], nodes: dict[tuple[int, ...], AgendaItem
     node = nodes[path]
     if len(path) < 4:
         return node.title
-    own = node.title
-    if len(own) > 1 and own[0].isupper() and own[1].islower():
-        own = own[0].lower() + own[1:]
-    return f"{nodes[path[:-1]].title} — {own}"
+    return f"{nodes[path[:-1]].title} — {_in_line(node.title)}"
+
+
+def _in_line(title: str) -> str:
+    """A title going after a dash: its capital dropped unless the word is all capitals."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
 
 
 def is_procedural(title: str, patterns: tuple[str, ...]) -> bool:
@@ -294,9 +298,17 @@ def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Deba
         parts = _merge_short(parts, 0)           # neighbours now titled alike: one chapter
         if len(parts) <= config.chapters_max or depth == 1:
             break
-    return tuple(Chapter(chapter_title(k, nodes), k[0], a, b if i + 1 < len(parts) else end,
-                         len(k), k)
-                 for i, (k, a, b, _) in enumerate(parts))
+    chapters = []
+    for i, (k, a, b, _) in enumerate(parts):
+        title = chapter_title(k, nodes)
+        # A section's first chapter titled by an item inside it keeps the section's name too
+        # (the bill): without it no chapter would say what the debate is about.
+        section = nodes[k[:1]].title
+        if (len(k) > 1 and (i == 0 or parts[i - 1][0][0] != k[0])
+                and not is_procedural(section, config.procedural)):
+            title = f"{section} — {_in_line(nodes[k].title)}"
+        chapters.append(Chapter(title, k[0], a, b if i + 1 < len(parts) else end, len(k), k))
+    return tuple(chapters)
 
 
 def _title_item(part: list, nodes: dict[tuple[int, ...], AgendaItem], rate: int,

@@ -114,7 +114,8 @@ def _titles(debate, config=None):
 
 def test_a_short_opening_takes_the_title_of_the_item_it_joins():
     """The Sénat's evening sitting opens on the bill's name and one sentence, then an
-    "Exception d'irrecevabilité": the chapter they make is the exception's."""
+    "Exception d'irrecevabilité": the chapter they make is the exception's (after the bill's
+    name, as a section's first chapter)."""
     debate = Debate("Séance", "2010-05-18", "Sénat", (
         Section("Modernisation de l'agriculture et de la pêche", (
             Speech(PRESIDENT, ("Nous reprenons la discussion du projet de loi.",)),
@@ -125,8 +126,15 @@ def test_a_short_opening_takes_the_title_of_the_item_it_joins():
         )),
     ))
     got, tl = _titles(debate)
-    assert [t for t, _, _ in got] == ["Exception d'irrecevabilité", "Discussion générale"]
+    assert [t for t, _, _ in got] == [
+        "Modernisation de l'agriculture et de la pêche — exception d'irrecevabilité",
+        "Discussion générale"]
     assert tl.chapters[0].start == 0 and tl.chapters[0].agenda == (0, 0)
+    # a section that names no subject (the plain-text reader's opening) is not repeated
+    untitled = replace(debate, sections=(replace(debate.sections[0],
+                                                 title="Début du compte rendu"),))
+    got, _ = _titles(untitled)
+    assert [t for t, _, _ in got] == ["Exception d'irrecevabilité", "Discussion générale"]
 
 
 def test_a_procedural_heading_titles_no_long_chapter():
@@ -142,11 +150,12 @@ def test_a_procedural_heading_titles_no_long_chapter():
             _speech(100),
         )),
     ))
+    first = "Ouverture du mariage aux couples de personnes de même sexe — article 4"
     got, _ = _titles(debate)
-    assert [t for t, _, _ in got] == ["Article 4", "Rappel au règlement", "Article 4", "Article 5"]
+    assert [t for t, _, _ in got] == [first, "Rappel au règlement", "Article 4", "Article 5"]
     # configurable: allowed 10 minutes, the heading titles its 7
     got, _ = _titles(debate, replace(Assembly.load(), procedural_max_s=600))
-    assert [t for t, _, _ in got] == ["Article 4", "Rappel au règlement",
+    assert [t for t, _, _ in got] == [first, "Rappel au règlement",
                                       "Suspension et reprise de la séance", "Article 5"]
 
 
@@ -160,7 +169,8 @@ def test_neighbours_titled_by_the_same_item_are_one_chapter():
         )),
     ))
     got, tl = _titles(debate)
-    assert [t for t, _, _ in got] == ["Article 4"]
+    assert [t for t, _, _ in got] == [
+        "Ouverture du mariage aux couples de personnes de même sexe — article 4"]
     assert (tl.chapters[0].start, tl.chapters[0].end) == (0, tl.total)
 
 
@@ -171,7 +181,8 @@ def test_procedural_headings_are_data():
                   "Suspension et reprise de la séance", "Ordre du jour de la prochaine séance",
                   "Modification de l’ordre du jour", "Fait personnel",
                   "Présidence de Mme Yaël Braun-Pivet", "Ouverture de la séance",
-                  "Levée de la séance", "Mise au point au sujet d’un vote"):
+                  "Levée de la séance", "Mise au point au sujet d’un vote",
+                  "Début du compte rendu"):
         assert is_procedural(title, patterns), title
     for title in ("Ouverture du mariage aux couples de personnes de même sexe",
                   "Article 4 (suite)", "Explications de vote", "Exception d'irrecevabilité",
@@ -199,11 +210,13 @@ def test_a_real_senat_sitting_opens_on_its_first_item():
     """NosSénateurs, 19 May 2010 (evening): the bill's name, "Suite de la discussion…" and
     "(Texte de la commission)" and the president's two sentences open the sitting (71 words,
     75 s here), then "Article 1er" fills the rest. With chapters of at least 90 s the opening
-    joins the article: one chapter, titled by the article, not by the opening's section."""
+    joins the article: one chapter, titled by the article (after the bill's name)."""
     from conftest import ROOT
     debate, tl, _ = _real(ROOT / "tests" / "fixtures" / "sources" /
                           "senat_2010-05-19_2130_seance-707.json", chapter_min_s=90)
-    assert [c.title for c in tl.chapters] == ["Article 1er"]
+    assert [c.title for c in tl.chapters] == [
+        "Modernisation de l'agriculture et de la pêche — article 1er"]
+    assert tl.chapters[0].agenda == (0, 0)
     assert tl.chapters[0].start == 0 and tl.chapters[0].end == tl.total
 
 
