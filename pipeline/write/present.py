@@ -217,8 +217,12 @@ def episodes(dist_dir: Path) -> list[tuple[dict, Path]]:
         try:
             ep = json.loads(meta.read_bytes().decode("utf-8"))
             fault = _fault(ep, meta.parent)
-        except (OSError, ValueError, RecursionError) as e:
-            fault = f"unreadable: {e.strerror if isinstance(e, OSError) else 'not UTF-8 JSON'}"
+        except OSError as e:
+            fault = f"unreadable: {e.strerror or e}"
+        except UnicodeDecodeError:
+            fault = "not UTF-8"
+        except (ValueError, RecursionError):
+            fault = "not JSON"
         if fault:
             warnings.warn(f"{meta}: not an episode record of this build ({fault}): skipped")
             continue
