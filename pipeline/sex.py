@@ -125,9 +125,11 @@ def _civilities_in_text(debate: Debate) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4)      # one build asks for it several times (cast, notes, cast --json)
 def people(debate: Debate) -> dict[str, Person]:
     """Every person of the sitting, by each of their speaker keys (groups left out). The chair's
-    keys are their own persons (the chair has a voice of its own), with the holder's sex."""
+    keys are their own persons (the chair has a voice of its own), with the holder's sex.
+    Read-only: the same dict is given to every caller."""
     speakers = debate.speakers()
     variants: dict[str, list[Speaker]] = {}
     for sec in debate.sections:

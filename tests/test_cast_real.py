@@ -21,7 +21,7 @@ from conftest import ROOT
 SOURCES_DIR = ROOT / "tests" / "fixtures" / "sources"
 SYCERON = sorted((SOURCES_DIR / "an-syceron-16").glob("*.xml"))
 PARLAMINT = sorted((SOURCES_DIR / "parlamint").glob("*/*.xml"))
-NOSDEPUTES = sorted((SOURCES_DIR / "nosdeputes").glob("*.json"))
+NOSDEPUTES = sorted((SOURCES_DIR / "nosdeputes").glob("nosdeputes_*.json"))
 TRUTH = ROOT / "tests" / "fixtures" / "cast" / "nosdeputes_sex.tsv"
 REAL = SYCERON + PARLAMINT + NOSDEPUTES
 
