@@ -205,8 +205,8 @@ class Printed:
 
 _PLURAL = {"MM.": "M.", "Mmes": "Mme", "Mlles": "Mlle"}
 _CIV_AT = re.compile(rf"({_CIV}) +(?=\S)")
-# the group after a name: "(LR)", "(Écolo-NUPES)", "(LFI - NUPES)": capitals and hyphens, no sentence
-_GROUP_SUFFIX = re.compile(r"\s*\(\s*([A-ZÀ-ÖØ-Þ][\w\-]*(?:\s*-\s*[\w\-]+)?)\s*\)$")
+# the group after a name: "(LR)", "(Écolo-NUPES)", "(non inscrite)" (a name never ends in "(…)")
+_GROUP_SUFFIX = re.compile(r"\s*\(\s*([^()]{1,60}?)\s*\)$")
 # another person after ", " or " et ": introduced by a civility ("…, Mme Prisca Thevenot")
 _MORE = re.compile(rf"(?:,\s+|\s+et\s+)(?={_CIV}\s)")
 # with a plural civility the others need none: "MM. Jean Dupont et Paul Martin"
@@ -252,7 +252,7 @@ def _one(t: str) -> Printed:
     group = None
     g = _GROUP_SUFFIX.search(t)
     if g:
-        group, t = re.sub(r"\s+", "", g.group(1)), t[:g.start()].rstrip(_TRAILING_PUNCT)
+        group, t = re.sub(r"\s*-\s*", "-", g.group(1)), t[:g.start()].rstrip(_TRAILING_PUNCT)
     m = matchable(t)
     civ = None
     c = _CIV_AT.match(m)

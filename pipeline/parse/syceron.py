@@ -111,6 +111,7 @@ class _Reader:
         self.closing = False                    # inside finSeance (its points title nothing)
         self.chairs: dict[str, tuple] = {}      # chair's id → (civility, name, role) of its line
         self.chair: tuple | None = None         # the last presidency line's
+        self.pending: tuple | None = None       # … until the next chair's turn gives its id
 
     def items(self) -> list:
         if not self.sections:
@@ -155,7 +156,8 @@ class _Reader:
                 self.walk(c)
 
     def presidency(self, el, lines: list[str]):
-        """"Présidence de Mme Élodie Jacquier-Laforge" / "vice-présidente": who chairs from now."""
+        """"Présidence de Mme Élodie Jacquier-Laforge" / "vice-présidente": who chairs from now
+        (chair's turns are matched to it by id)."""
         m = _PRESIDENCY.match(matchable(lines[0]))
         if not m:
             return
@@ -163,7 +165,7 @@ class _Reader:
         if not who.name:
             return
         role = lines[1] if len(lines) > 1 else None
-        self.chair = (who.civility, who.name, role)
+        self.chair = self.pending = (who.civility, who.name, role)
         pid = (el.get("id_acteur") or "").strip()
         if pid:
             self.chairs[pid] = self.chair
@@ -218,6 +220,10 @@ class _Reader:
         role = None if _DEPUTY.match(qualite) else qualite or None
         if _CHAIR.match(nom):
             civ = "Mme" if nom.startswith("Mme") else "M."
+            # the line's own id_acteur is sometimes missing or another's: the chair's first
+            # turn after the line binds its id to it
+            if self.pending and pid:
+                self.chairs[pid], self.pending = self.pending, None
             holder = self.chairs.get(pid or "") or (self.chair if not pid else None)
             role = role or (holder[2] if holder and holder[2] else
                             "présidente" if civ == "Mme" else "président")

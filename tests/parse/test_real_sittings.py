@@ -108,8 +108,13 @@ def test_opening_and_closing_read(path):
     assert first.speaker.sex == {"M.": "male", "Mme": "female"}[civ] == first.speaker.gender
     assert any(isinstance(i, Stage) and i.text.startswith("(La séance est ouverte à")
                for i in opening.items)
+    # the closing: the next sitting's agenda and "La séance est levée" (or, at the end of a
+    # session, its closing) in the last section, in the chair's words and in the record's
     closing = d.sections[-1]
-    assert closing.title == "Ordre du jour de la prochaine séance"
+    assert closing.title in ("Ordre du jour de la prochaine séance", "Clôture de la session ordinaire",
+                             "Clôture de la session extraordinaire")
+    said = [p for i in closing.items if isinstance(i, Speech) for p in i.paragraphs]
+    assert "La séance est levée." in said
     assert any(isinstance(i, Stage) and re.match(r"\(La séance est levée", i.text)
                for i in closing.items)
 
