@@ -7,7 +7,8 @@ from collections import defaultdict
 
 import pytest
 
-from pipeline.cast import GROUP_RECORDS, cast, cast_json, cast_notes, group_kind, normalize_name
+from pipeline.cast import GROUP_RECORDS, cast, cast_json, cast_notes, cast_table, group_kind, \
+    normalize_name
 from pipeline.config import load_catalog
 from pipeline.french import first_name_sex, role_sex
 from pipeline.model import NARRATOR, Debate, Section, Speech
@@ -199,16 +200,22 @@ def test_groups_in_cast_json_list_their_members(parsed, mbrola_dir):
     """A label naming several people ("M. Patrick Hetzel et Mme Véronique Louwagie") is a group
     in `cast --json`, with the people named, and no sex of its own."""
     pool, catalog = installed(mbrola_dir, "mbrola"), load_catalog(mbrola_dir)
-    found = []
+    found, listed = [], 0
     for path in SYCERON:
         d = parsed[path]
         voices, _ = cast(d, pool, catalog, {})
+        rows = [r[0] for r in cast_table(d, voices)]      # the human table (`cast`)
         for name, e in cast_json(d, voices).items():
             if e["role"] == "group":
                 assert e["sex"] is None and e["sex_source"] == "group"
                 found.append((name, tuple(e["members"])))
+                if e["members"]:
+                    assert any(all(m in r for m in e["members"]) and "(groupe" in r
+                               for r in rows), e["members"]
+                    listed += 1
     assert any(len(m) == 2 for _, m in found), found
     assert any(n.startswith("Plusieurs députés") for n, _ in found)
+    assert listed >= 5
 
 
 @pytest.mark.parametrize("role, chamber, sex", [
