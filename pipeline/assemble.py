@@ -306,7 +306,7 @@ def agenda_chapters(utterances: list[Utterance], clips: list[Clip], debate: Deba
         section = nodes[k[:1]].title
         if (len(k) > 1 and (i == 0 or parts[i - 1][0][0] != k[0])
                 and not is_procedural(section, config.procedural)):
-            title = f"{section} — {_in_line(nodes[k].title)}"
+            title = f"{section} — {_in_line(title)}"
         chapters.append(Chapter(title, k[0], a, b if i + 1 < len(parts) else end, len(k), k))
     return tuple(chapters)
 
