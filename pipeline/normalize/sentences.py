@@ -20,9 +20,8 @@ import re
 from .abbreviation import no_split_after
 
 _NB = "[ \u00a0\u202f]?"  # an optional space, breaking or not, inside quotes/brackets
-_CANDIDATE = re.compile(rf"([.!?…]+)((?:{_NB}[»”\"')\]])*) (?=[«“\"(\[–—-]?{_NB}([^\s«“\"(\[–—-]))")
+_CANDIDATE = re.compile(rf"(?<![.!?…])([.!?…]+)((?:{_NB}[»”\"')\]])*) (?=[«“\"(\[–—-]?{_NB}([^\s«“\"(\[–—-]))")
 _BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
-_LAST_WORD = re.compile(r"(\S+)$")
 # After "etc." these open a new sentence; any other capital is taken as a name.
 SENTENCE_OPENERS = {
     "Mais", "Et", "Le", "La", "Les", "L'", "Il", "Elle", "Ils", "Elles", "Nous", "Vous", "Je",
@@ -34,23 +33,50 @@ SENTENCE_OPENERS = {
 }
 
 
+_FIRST_WORD = re.compile(rf"[«“\"(\[–—-]?{_NB}([\w]+'?)")
+_SPACES = " \u00a0\u202f"
+
+
 def _first_word(s: str, pos: int) -> str:
-    m = re.match(rf"[«“\"(\[–—-]?{_NB}([\w]+'?)", s[pos:])
+    m = _FIRST_WORD.match(s, pos)
     return m.group(1) if m else ""
 
 
-def _quote_closes_sentence(s: str, pos: int) -> bool:
-    """Inside «…» at pos: does the quotation end its sentence?"""
-    close = s.find("»", pos)
-    if close < 0:
-        return True
-    after = s[close + 1:].lstrip()
-    if not after:
-        return True
-    if after[0] in ".!?…":
-        return True
-    before = s[:close].rstrip()
-    return bool(before) and before[-1] in ".!?…" and (after[0].isupper() or after[0] in "(«")
+def _last_word(s: str, end: int) -> str:
+    """The word ending at ``end``: read back to the space before it only (a slice of the text
+    before it, per candidate, made the splitter quadratic)."""
+    start = s.rfind(" ", 0, end) + 1       # every earlier candidate holds a space: bounded
+    word = s[start:end]
+    for nb in "\u00a0\u202f":
+        word = word.rpartition(nb)[2]
+    return word
+
+
+class _Quotes:
+    """Inside «…»: does the quotation end its sentence? Candidates come in order, so the next
+    closing » is found once for all the candidates before it (linear in the paragraph)."""
+
+    def __init__(self, s: str):
+        self.s, self.close, self.answer = s, -2, True
+
+    def closes_sentence(self, pos: int) -> bool:
+        s = self.s
+        if self.close == -1 or pos <= self.close:
+            return self.answer
+        self.close = close = s.find("»", pos)
+        if close < 0:
+            self.answer = True
+            return True
+        a = close + 1
+        while a < len(s) and s[a] in _SPACES:
+            a += 1
+        b = close
+        while b > 0 and s[b - 1] in _SPACES:
+            b -= 1
+        after = s[a] if a < len(s) else ""
+        self.answer = (not after or after in ".!?…"
+                       or (b > 0 and s[b - 1] in ".!?…" and (after.isupper() or after in "(«")))
+        return self.answer
 
 
 def _quote_depth(s: str) -> list[int]:
@@ -81,17 +107,15 @@ def split_sentences(paragraph: str) -> list[str]:
         if not (nxt.isupper() or (punct[-1] != "." and nxt.isdigit())):
             continue
         if punct == ".":
-            head = s[:m.start()]
-            word = _LAST_WORD.search(head)
-            w = word.group(1).lstrip("«“\"([–—-") if word else ""
+            w = _last_word(s, m.start()).lstrip("«“\"([–—-")
             if w in no_split_after() or (len(w) == 1 and w.isupper()) or w.endswith("."):
                 continue
             if w in ("etc", "Etc") and _first_word(s, m.end()) not in SENTENCE_OPENERS:
                 continue
         if depth is None:
-            depth = _quote_depth(s)
+            depth, quotes = _quote_depth(s), _Quotes(s)
         end = m.end() - 1  # the space we would cut at
-        if depth[end] > 0 and "»" not in closers and not _quote_closes_sentence(s, end):
+        if depth[end] > 0 and "»" not in closers and not quotes.closes_sentence(end):
             continue
         cuts.append(end)
     pieces, start = [], 0

@@ -17,28 +17,46 @@ from pipeline.parse.lines import Line
 from pipeline.parse.meta import find_date
 from pipeline.parse.text import parse_lines
 
-_MARK = re.compile(r"<!--\s*ZZTAGZZ\s+(DEBUT|FIN)_SEANCE[^>]*-->")
+# No pattern here scans past the next "<" from where it starts: a page of unclosed tags or
+# comments must cost one pass, not one pass per tag (a 380 KB page took minutes).
+_MARK = re.compile(r"<!--\s*ZZTAGZZ\s+(DEBUT|FIN)_SEANCE[^<>]*-->")
 # a block runs to its closing tag, or to the next block when the closing tag is missing
-_BLOCK = re.compile(r"<(p|h[1-6]|li)\b([^>]*)>([^<]*(?:<(?!/?(?:p|h[1-6]|li)\b)[^<]*)*)", re.I)
+_BLOCK = re.compile(r"<(p|h[1-6]|li)\b([^<>]*)>([^<]*(?:<(?!/?(?:p|h[1-6]|li)\b)[^<]*)*)", re.I)
 _CLASS = re.compile(r"""\bclass\s*=\s*["']?([\w-]+)""", re.I)
 _HEADING_CLASSES = {"titre2", "titre3", "titre4", "sstitreinfo", "titre_article"}
-_FICHE = re.compile(r"<b\b[^>]*>(?:(?!</b>).)*?fiches_id/(?:PA)?(\d+)", re.S | re.I)
+_FICHE = re.compile(r"<b\b[^<>]*>(?:(?!</b>|<b\b).)*?fiches_id/(?:PA)?(\d+)", re.S | re.I)
 _ANCHOR = re.compile(r"""<a\s+name\s*=\s*["']?(INTER[\w-]*)""", re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_BR = re.compile(r"<br\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]*>")
+_BR = re.compile(r"<br\b[^<>]*>", re.I)
+_TAG = re.compile(r"<[!/?A-Za-z][^<>]*(?:>|(?=<)|$)")   # an unclosed tag ends where the next begins
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _META = re.compile(r"""<meta\s+name\s*=\s*["']?([\w-]+)["']?\s+content\s*=\s*["']([^"']*)["']""", re.I)
-_TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
-_ENTETE = re.compile(r"""<h2\s+class\s*=\s*["']?entete["']?[^>]*>(.*?)</h2>""", re.S | re.I)
+_TITLE = re.compile(r"<title>([^<]*(?:<(?!/?title\b)[^<]*)*)</title>", re.I)
+_ENTETE = re.compile(r"""<h2\s+class\s*=\s*["']?entete["']?[^<>]*>([^<]*(?:<(?!/?h2\b)[^<]*)*)</h2>""",
+                     re.I)
 
 
 def is_an_html(text: str) -> bool:
     return "ZZTAGZZ" in text and "DEBUT_SEANCE" in text
 
 
+def _uncomment(text: str) -> str:
+    """``text`` without its <!-- … --> comments, in one pass (a lazy regex rescans the rest of
+    the page from every unclosed "<!--"); an unclosed one is left to the tag stripper, so the
+    text after it is kept."""
+    out, pos = [], 0
+    while True:
+        a = text.find("<!--", pos)
+        b = text.find("-->", a + 4) if a >= 0 else -1
+        if b < 0:
+            break
+        out.append(text[pos:a])
+        pos = b + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _plain(fragment: str) -> str:
-    return html.unescape(_TAG.sub("", _COMMENT.sub("", fragment)))
+    return html.unescape(_TAG.sub("", _uncomment(fragment)))
 
 
 def parse_an_html(text: str, source: str = "<html>") -> Debate:
@@ -82,7 +100,7 @@ _COMMON = (("&nbsp;", "\xa0"), ("&#8217;", "’"), ("&#8230;", "…"), ("&#8211;
 
 def _lines(body: str, page: str | None) -> list[Line]:
     out: list[Line] = []
-    body = _BR.sub("\n", _COMMENT.sub("", body))
+    body = _BR.sub("\n", _uncomment(body))
     for a, b in _COMMON:
         body = body.replace(a, b)
     for m in _BLOCK.finditer(body):
