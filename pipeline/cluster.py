@@ -336,6 +336,78 @@ def write_all(ray, plans: list, cache, nodes: list[tuple[str, int]], force: bool
     return results
 
 
+# A head that refuses connections this many times, PROBE_EVERY seconds apart, is gone (Ray
+# itself would retry for a minute, then end the driver with pages of its own logs).
+PROBE_EVERY = 2.0
+LOST_AFTER = 3
+
+
+def _head_address(ray, address: str) -> tuple[str, int] | None:
+    """Where the cluster's head answers: its Ray Client port, else its GCS."""
+    try:
+        hostport = (address.removeprefix("ray://") if remote(address)
+                    else ray.get_runtime_context().gcs_address)
+        host, _, port = hostport.rpartition(":")
+        return host, int(port)
+    except Exception:                      # an older Ray: no watch, Ray's own timeout
+        return None
+
+
+@contextmanager
+def _watched(ray, address: str, cache_root: Path):
+    """The run, with Ray's own stderr (its C++ logs, which no logging level silences) sent to a
+    log file in the cache folder, and the head watched: when it stops answering, the run ends
+    at once with one line. Everything the build writes is atomic (cache entries, staged
+    outputs), so stopping there leaves only complete entries and what the next build sweeps:
+    what was synthesized stays in the cache."""
+    import os
+    import socket
+    import sys
+    import threading
+    head = _head_address(ray, address)
+    log = Path(cache_root) / "ray-driver.log"
+    saved = os.dup(2)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 2)
+    os.close(fd)
+    old_stderr = sys.stderr
+    sys.stderr = open(os.dup(saved), "w", encoding=old_stderr.encoding, errors="replace",
+                      buffering=1)
+    stop = threading.Event()
+
+    def watch():
+        misses = 0
+        while not stop.wait(PROBE_EVERY):
+            try:
+                socket.create_connection(head, timeout=PROBE_EVERY).close()
+                misses = 0
+            except OSError:
+                misses += 1
+            if misses >= LOST_AFTER and not stop.is_set():
+                os.write(saved, (f"hemicycle: error: --cluster {address}: the Ray cluster's "
+                                 f"head stopped answering; what was synthesized is in the "
+                                 f"cache: build again to finish (Ray's log: {log})\n")
+                         .encode(old_stderr.encoding or "utf-8", "replace"))
+                os._exit(1)                 # Ray's shutdown would wait for the lost head
+
+    watcher = threading.Thread(target=watch, name="cluster-watch", daemon=True)
+    if head:
+        watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = old_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, object]]:
     """The CLI's --cluster: every file's Result, or its one-line error, in order."""
     from pipeline.cache import Cache
@@ -345,7 +417,7 @@ def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, objec
     ray = connect(args.cluster)
     cache = Cache(args.cache)
     shared = _shared_mode()
-    with lock(args.out):
+    with lock(args.out), _watched(ray, args.cluster, cache.root):
         _clear_probes(args.out, cache.root)
         planned = plan(files, args, cache, lexicon)
         plans = [p for _, p in planned if not isinstance(p, str)]

@@ -302,3 +302,37 @@ def test_unreachable_cluster_is_one_line(inputs, tmp_path, address, message):
     out, err = p.communicate(timeout=120)
     assert (p.returncode, err) == (2, f"hemicycle: error: {message}\n")
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_lost_head_is_one_line_and_the_synthesized_stays_in_the_cache(tmp_path):
+    """The head of the cluster stopped mid-synthesis (its processes killed): one line, at once
+    (not Ray's minute of retries and its pages of logs), and every sentence synthesized so far
+    is a complete entry of the cache, reused by the next build."""
+    from ray.cluster_utils import Cluster
+
+    from pipeline.cache import Cache
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1, "include_dashboard": False, "gcs_server_port": _free_port()})
+    try:
+        c.add_node(num_cpus=1)
+        c.wait_for_nodes()
+        src = excerpt(SENAT, tmp_path / "senat_long.txt", 40)
+        p = build(tmp_path, [src], "--cluster", c.address)
+        deadline = time.monotonic() + 600
+        while len(list((tmp_path / "cache").glob("??/*.pcm"))) < 2 and p.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert p.poll() is None, p.communicate()
+        c.head_node.kill_all_processes(check_alive=False, allow_graceful=False)
+        lost = time.monotonic()
+        out, err = p.communicate(timeout=300)
+        assert time.monotonic() - lost < 30, err
+        assert p.returncode == 1, err
+        assert err.count("\n") == 1 and err.startswith(
+            f"hemicycle: error: --cluster {c.address}: the Ray cluster's head stopped "
+            "answering; what was synthesized is in the cache"), err
+        cache = Cache(tmp_path / "cache")
+        entries = list((tmp_path / "cache").glob("??/*.pcm"))
+        assert len(entries) >= 2 and all(cache.read(e) is not None for e in entries)
+    finally:
+        c.shutdown()

@@ -311,3 +311,32 @@ def test_an_ffmpeg_failure_is_one_line_with_its_last_stderr_line(src, tmp_path, 
             env={"HEMICYCLE_CACHE": str(tmp_path / "cache"), "IMAGEIO_FFMPEG_EXE": str(fake)})
     assert one_line(p, 2) == "hemicycle: error: ffmpeg failed: Unknown encoder 'libmp3lame'"
     assert [p.name for p in (tmp_path / "dist" / src.stem).iterdir()] == []
+
+
+# Issue 26 item 20 — a build killed by SIGKILL takes its synthesis workers with it, silently.
+def test_killed_build_leaves_no_worker_and_prints_nothing(tmp_path, mbrola_dir):
+    src = excerpt(SENAT, tmp_path / "extrait.txt", 40)
+    err = tmp_path / "stderr.txt"
+    with open(err, "w") as e:
+        p = subprocess.Popen([sys.executable, "-m", "pipeline", "build", src, "--out",
+                              tmp_path / "dist", "--cache", tmp_path / "cache", "--voices",
+                              mbrola_dir, "--workers", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=e)
+        deadline = time.monotonic() + 300
+        while len(list((tmp_path / "cache").glob("??/*.pcm"))) < 3 and p.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        ps = subprocess.run(["ps", "-o", "pid=", "--ppid", str(p.pid)], capture_output=True,
+                            text=True).stdout.split()
+        workers = [int(x) for x in ps]
+        assert p.poll() is None and len(workers) >= 2, (p.poll(), workers)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        time.sleep(5)
+    def alive(pid):
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+        except FileNotFoundError:
+            return False
+    assert [w for w in workers if alive(w)] == []
+    assert err.read_text() == ""

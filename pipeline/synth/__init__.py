@@ -119,10 +119,24 @@ def _init_worker(models: dict[str, Path], threads: int, cache_root: Path,
     # ignoring it, see _children_ignore_sigint). SIGTERM (pool.terminate()) ends it at once:
     # its temp files are in the build's scratch folder, which the next build removes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if scratch:
         tempfile.tempdir = str(scratch)
     _WORKER["engines"] = Engines(models, threads)
     _WORKER["cache"] = Cache(cache_root)
+
+
+def _die_with_parent() -> None:
+    """A worker whose build was killed (kill -9: no pool.terminate()) ends with it, at once
+    (Linux PR_SET_PDEATHSIG), instead of finishing its sentence and printing tracebacks to a
+    pipe nobody reads."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):         # not Linux: the pipe's EPIPE ends it later
+        return
+    if os.getppid() == 1:                     # the build died before the call
+        os._exit(0)
 
 
 def _work(job: tuple[str, str, Voice, bool]) -> tuple[str, int]:
