@@ -16,8 +16,10 @@ _CHAIR_LABEL = re.compile(r"^(?:M\.|Mme)\s+(?:le|la)\s+président(?:e)?\s*\.?$")
 # députés…"), one unnamed member of a group ("Un député du groupe…", "Une députée…"), the benches.
 _COLLECTIVE_LABEL = re.compile(
     r"^(?:plusieurs|de\s+nombreux|de\s+nombreuses|nombreux|quelques|des|les|tous\s+les|"
-    r"un(?:e)?\s+(?:député|sénat|membre|voix)|mmes?\s+et\s+mm\.|mm\.\s+et\s+mmes|"
-    r"(?:sur\s+)?(?:divers|les|plusieurs)\s+bancs|applaudissements)", re.IGNORECASE)
+    r"un(?:e)?\s+(?:député|sénat|membre|voix)\w*|mmes?\s+et\s+mm\.|mm\.\s+et\s+mmes|"
+    r"(?:sur\s+)?(?:divers|les|plusieurs)\s+bancs|applaudissements|"
+    r"du\s+groupe)(?!\w)", re.IGNORECASE)   # "du groupe socialiste": the Sénat's benches
+# (?!\w): "Desmarets", "Lesage", "Unterberger" are persons
 
 
 _ONE_PERSON = re.compile(r"^(?:M\.|Mme|Mlle|Monsieur|Madame)\s+\S")

@@ -23,7 +23,7 @@ def test_parse_json_contract():
     for i in items:
         if i["kind"] == "speech":
             assert set(i["speaker"]) == {"label", "civility", "name", "role", "id", "presiding",
-                                         "sex"}
+                                         "sex", "group", "members"}
             assert {"continues", "interjection", "source"} <= set(i)
             assert i["paragraphs"] and all(isinstance(p, str) for p in i["paragraphs"])
         if i["kind"] == "heading":
