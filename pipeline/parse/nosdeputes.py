@@ -14,7 +14,7 @@ import json
 import re
 
 from pipeline.model import Debate, Heading, InputError, Section, Source, Speaker, Speech, Stage
-from pipeline.parse.labels import matchable, parse_label
+from pipeline.parse.labels import Printed, matchable, parse_label, split_name
 from pipeline.parse.lines import Levels, heading_level, section_default, split_inline
 from pipeline.parse.meta import fallback_title
 
@@ -97,8 +97,7 @@ def _civilities(recs) -> dict[str, str]:
     César"): the export has none, and the label, the gender and the voice depend on it. After
     each "M. "/"Mme ", the longest of the sitting's names that follows as whole words is
     looked up (a set, by length): one regex alternating thousands of names was quadratic."""
-    names = {n for n in (_name(r)[0] for r in recs)
-             if n and len(n) <= _LONGEST_NAME}
+    names = {n for n in (_name(r)[1].name for r in recs) if n and len(n) <= _LONGEST_NAME}
     if not names:
         return {}
     lengths = sorted({len(n) for n in names}, reverse=True)
@@ -116,18 +115,11 @@ def _civilities(recs) -> dict[str, str]:
     return {name: max(sorted(c), key=c.get) for name, c in counts.items()}
 
 
-_GROUP_AFTER = re.compile(r"\s*\(([^()]{1,40})\)$")
-
-
-def _name(r: dict) -> tuple[str, str | None]:
-    """The record's name and the group printed after it: "Jean Mallot (SRC)," → ("Jean Mallot",
-    "SRC"); trailing punctuation is not part of a name. (pipeline.parse.labels is getting a
-    shared name splitter for every reader; this is the part this export needs.)"""
-    name = _clean(str(r.get("intervenant_nom") or "")).rstrip(" ,;:")
-    g = _GROUP_AFTER.search(name)
-    if g and g.start() > 0:
-        return name[:g.start()].rstrip(" ,;:"), g.group(1).strip()
-    return name, None
+def _name(r: dict) -> tuple[str, Printed]:
+    """The record's name field as printed, and apart (labels.split_name, as every reader):
+    "Jean Mallot (SRC)," → "Jean Mallot", group "SRC"; "du groupe socialiste" → no person."""
+    raw = _clean(str(r.get("intervenant_nom") or ""))
+    return raw, split_name(raw) if raw else Printed(None, None)
 
 
 def _label(civ: str | None, name: str, role: str | None, chair: bool) -> str:
@@ -150,19 +142,20 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
         if sec_t != section or not sections:
             section, sub = sec_t, None
             sections.append([sec_t or "", [], Levels()])
-        items, (name, printed_group) = sections[-1][1], _name(r)
+        items, (raw, printed) = sections[-1][1], _name(r)
+        name = printed.name
         if sub_t and sub_t != sub and sub_t != sec_t:
             sub = sub_t
             level = heading_level(matchable(sub_t))
             if level is None:
                 level = section_default(sec_t)
             level = sections[-1][2].place(level, matchable(sub_t))
-            printed = not name and _prints(pieces, sub_t)
+            heading = not raw and _prints(pieces, sub_t)
             # the record printing the sub-heading itself gives its text as printed
-            items.append(Heading(pieces[0][1] if printed else sub_t, level=level))
-            if printed:
+            items.append(Heading(pieces[0][1] if heading else sub_t, level=level))
+            if heading:
                 continue
-        if not name:
+        if not raw:
             if sec_t and _prints(pieces, sec_t):
                 continue                     # the record printing the section's title
             if sub and _prints(pieces, sub):  # the sub-heading printed again: a heading still,
@@ -177,13 +170,17 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
                 else:
                     items.append(Stage(t))
             continue
-        role = _clean(str(r.get("intervenant_fonction") or "")) or None
+        role = _clean(str(r.get("intervenant_fonction") or "")) or printed.role
         pid = _clean(str(r.get("intervenant_slug") or "")) or None
-        chair = (role or "").lower() in _CHAIR_ROLES
-        civ = civilities.get(name)
-        group = _clean(str(r.get("intervenant_groupe") or "")) or printed_group
-        speaker = Speaker(_label(civ, name, role, chair), civ, name, role, pid, chair,
-                          group=group)
+        group = _clean(str(r.get("intervenant_groupe") or "")) or printed.group
+        if name is None:                    # several people, or the benches ("du groupe …")
+            speaker = Speaker(raw.rstrip(" ,;:") + ".", printed.civility, None, role, pid,
+                              group=group, members=printed.members)
+        else:
+            chair = (role or "").lower() in _CHAIR_ROLES
+            civ = printed.civility or civilities.get(name)
+            speaker = Speaker(_label(civ, name, role, chair), civ, name, role, pid, chair,
+                              group=group)
         url = str(r.get("source") or "") or None
         paras: list[str] = []
         started = False

@@ -200,3 +200,11 @@ def test_the_same_sitting_in_plain_text_nests_the_same():
     assert [ln for ln in lines if ln.startswith(("Question", "Article"))] == [
         "Question préalable", "Article additionnel avant le titre Ier", "Article 1er"]
     assert _tree(plain) == MOTIONS_THEN_ARTICLES
+
+
+def test_a_name_field_naming_no_person_is_a_collective_speaker():
+    """NosSénateurs writes "du groupe socialiste" as the speaker of a remark from the benches."""
+    sp = parse_file(NOSSEN).speakers()
+    bench = sp["du groupe socialiste"]
+    assert (bench.name, bench.civility, bench.label, bench.collective) == (
+        None, None, "du groupe socialiste.", True)
