@@ -122,7 +122,7 @@ def json_unclosed_italics(text: str, factor: float) -> str:
     """The sitting as one record, one paragraph, each word opening an <i> that never closes."""
     data = json.loads(text)
     recs = [r["intervention"] for r in (data["seance"] if isinstance(data, dict) else data)]
-    body = re.sub(r"</?p\b[^>]*>", " ", "".join(r.get("contenu") or "" for r in recs))
+    body = re.sub(r"</?[pi]\b[^>]*>", " ", "".join(r.get("contenu") or "" for r in recs))
     body = body.replace(" ", " <i>")
     one = dict(recs[1], contenu=_grow(body, factor))
     return json.dumps([{"intervention": one}], ensure_ascii=False)
