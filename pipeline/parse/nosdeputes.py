@@ -156,11 +156,11 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
             if heading:
                 continue
         if not raw:
-            if sec_t and _prints(pieces, sec_t):
+            if sec_t and _prints(pieces, sec_t) and not items:
                 continue                     # the record printing the section's title
-            if sub and _prints(pieces, sub):  # the sub-heading printed again: a heading still,
-                items.append(Heading(pieces[0][1]))   # not a stage direction; no new item
-                continue
+            if any(t and _prints(pieces, t) for t in (sec_t, sub)):
+                items.append(Heading(pieces[0][1]))   # a title printed again (after a
+                continue                              # suspension): a heading, no new item
             for kind, t in pieces:
                 lab = parse_label(t) if kind == "p" else None
                 if lab is not None and lab.kind == "collective":
