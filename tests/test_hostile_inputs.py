@@ -240,7 +240,7 @@ def test_zip_members_of_one_name_in_two_folders_are_both_kept(tmp_path):
     with zipfile.ZipFile(z, "w") as zf:
         zf.write(excerpt(SENAT, tmp_path / "s.txt", 4), "2019/seance.txt")
         zf.write(excerpt(AN, tmp_path / "a.txt", 4), "2020/seance.txt")
-        zf.write(excerpt(AN, tmp_path / "a.txt", 4), "2020/autre.txt")
+        zf.write(excerpt(AN, tmp_path / "a.txt", 4), "2020/autre\x07\x1b.txt")   # item 2
     with bulk.sources([z], tmp_path / "dist", scratch=tmp_path / "tmp") as files:
         assert sorted(f.name for f in files) == ["2019-seance.txt", "2020-seance.txt",
                                                    "autre.txt"]
