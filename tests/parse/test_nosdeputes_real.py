@@ -19,7 +19,8 @@ SRC = ROOT / "tests" / "fixtures" / "sources"
 ND_2010 = SRC / "nosdeputes" / "nosdeputes_2010-07-06T15h00_3997.json"
 ND_2012 = SRC / "nosdeputes" / "nosdeputes_2012-01-24T15h00_5862.json"
 NOSSEN = SRC / "senat_2010-05-19_2130_seance-707.json"
-REAL = [ND_2010, ND_2012, NOSSEN]
+SENAT_0518 = SRC / "nosdeputes" / "senat_2010-05-18_2210_seance-1772.json"
+REAL = [ND_2010, ND_2012, NOSSEN, SENAT_0518]
 _WORD = re.compile(r"\w+")
 _TAGS = re.compile(r"<[^>]*>")
 # a parenthesis that opens with a capital (or a quotation) and ends a sentence: how the
@@ -153,8 +154,6 @@ def test_a_name_written_with_its_group_or_a_comma():
     assert (sp["Jean Mallot"].label, sp["Jean Mallot"].group) == ("Jean Mallot.", "SRC")
     assert sp["Daniel Goldberg"].label == "M. Daniel Goldberg."
 
-
-SENAT_0518 = SRC / "nosdeputes" / "senat_2010-05-18_2210_seance-1772.json"
 
 
 def _tree(d) -> list[tuple[int, str]]:
