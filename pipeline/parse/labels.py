@@ -207,8 +207,10 @@ _PLURAL = {"MM.": "M.", "Mmes": "Mme", "Mlles": "Mlle"}
 _CIV_AT = re.compile(rf"({_CIV}) +(?=\S)")
 # the group after a name: "(LR)", "(Écolo-NUPES)", "(non inscrite)" (a name never ends in "(…)")
 _GROUP_SUFFIX = re.compile(r"\s*\(\s*([^()]{1,60}?)\s*\)$")
-# another person after ", " or " et ": introduced by a civility ("…, Mme Prisca Thevenot")
-_MORE = re.compile(rf"(?:,\s+|\s+et\s+)(?={_CIV}\s)")
+# another person after ", " or " et ": introduced by a civility ("…, Mme Prisca Thevenot"; the
+# record once prints "etM."), or a group of the benches ("M. X et plusieurs députés du groupe RN")
+_MORE = re.compile(rf"(?:,\s+|\s+et\s*)(?={_CIV}\s)|\s+et\s+(?=(?:plusieurs|de nombreux|de "
+                   r"nombreuses|quelques|des|un|une|les|d'autres)\s+(?:député|sénat|membre|collègue))")
 # with a plural civility the others need none: "MM. Jean Dupont et Paul Martin"
 _MORE_PLURAL = re.compile(r"(?:,\s+|\s+et\s+)(?=[A-ZÀ-ÖØ-Þ])")
 _TRAILING_CIV = re.compile(rf"^(.+?)\s+({_CIV})$")

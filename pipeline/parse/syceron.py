@@ -93,7 +93,12 @@ def _pieces(texte) -> list[tuple[str, str]]:
             end()
         elif name == "italique" and inner.strip().startswith("("):
             end()
-            out.append(("s", _clean(inner)))
+            # the record's italics sometimes take the next word's first letter along:
+            # "<italique>(Mme Sandra Regol s'exclame.) S</italique>i, lors de…"
+            close = inner.rfind(")")
+            rest = inner[close + 1:] if close > 0 and inner[close + 1:].strip() else ""
+            out.append(("s", _clean(inner[:len(inner) - len(rest)])))
+            buf.append(rest.lstrip())
         else:                                   # exposant, italique in a sentence, …: inline
             buf.append(inner)
         buf.append(c.tail or "")

@@ -184,6 +184,16 @@ def test_group_and_punctuation_leave_the_name():
      ("M. Florent Boudié", "M. Sylvain Maillard")),
     ("Mme\xa0Prisca Thevenot et Mme\xa0Anne Genetet", "Mmes", None, None, None,
      ("Mme Prisca Thevenot", "Mme Anne Genetet")),
+    # from other sittings of the 16th legislature (same open-data zip, not copied here):
+    # CRSANR5L16S2022E1N028, CRSANR5L16S2023O1N002, CRSANR5L16S2023O1N029
+    ("Mme Emmanuelle Ménard (non inscrite)", "Mme", "Emmanuelle Ménard", "non inscrite", None, ()),
+    ("M.\xa0Jocelyn Dessigny et un député du groupe LFI-NUPES", None, None, None, None,
+     ("M. Jocelyn Dessigny", "un député du groupe LFI-NUPES")),
+    ("M.\xa0Sylvain Maillard etM.\xa0Pierre Cazeneuve", "MM.", None, None, None,
+     ("M. Sylvain Maillard", "M. Pierre Cazeneuve")),
+    # a role's "et des …" is no second person (a label of the Journal officiel, 2017–2020)
+    ("M. Bruno Le Maire, ministre de l’économie et des finances", "M.", "Bruno Le Maire", None,
+     "ministre de l’économie et des finances", ()),
     # quoted in issue 23 from other sittings of the 16th legislature
     ("Mme Myriam El Khomri,", "Mme", "Myriam El Khomri", None, None, ()),
     ("M. Patrick Hetzel (LR)", "M.", "Patrick Hetzel", "LR", None, ()),
