@@ -147,6 +147,17 @@ def plain_one_line(text: str, factor: float) -> str:
     return _grow(" ".join(text.split("\n")), factor)
 
 
+def plain_short_turns(text: str, factor: float) -> str:
+    """Every turn of the sitting cut to its label and five words: a remark per line."""
+    from pipeline.parse.labels import parse_label
+    turns = []
+    for line in text.split("\n"):
+        lab = parse_label(line)
+        if lab is not None:
+            turns.append(" ".join([lab.text] + lab.rest.split()[:5]))
+    return _grow("\n".join(turns) + "\n", factor)
+
+
 def one_paragraph(text: str, factor: float) -> str:
     """Every paragraph of the sitting as one paragraph (for the splitter)."""
     return _grow(" ".join(s for s in text.split("\n") if s.strip()), factor)
@@ -188,7 +199,8 @@ def cases() -> list[tuple[str, str, object, object, str]]:
         return p, raw.decode("latin-1") if p.suffix == ".asp" else raw.decode("utf-8")
     out = []
     for kind, shapes, run, name in (
-            ("plain text", [("real", plain), ("one line", plain_one_line)], _parse_text, "x.txt"),
+            ("plain text", [("real", plain), ("one line", plain_one_line),
+                            ("short turns", plain_short_turns)], _parse_text, "x.txt"),
             ("AN HTML", [("real", an_html), ("tags cut at >", html_unclosed_tags),
                          ("inline tags unclosed", html_unclosed_inline),
                          ("unclosed comments", html_unclosed_comments),

@@ -169,18 +169,21 @@ def _interjections(items: list) -> list:
     Their labels stay as printed; they are only not turns of the floor."""
     turns = [k for k, x in enumerate(items) if isinstance(x, Speech) and not x.continues]
     out = list(items)
+    a = None                    # the last turn before this one that is not an interjection
     for n, k in enumerate(turns):
         b = items[k]
         if b.speaker.is_chair or len(b.paragraphs) > 1 or \
                 sum(len(_WORDS.findall(p)) for p in b.paragraphs) > INTERJECTION_WORDS:
+            a = b
             continue
         collective = b.speaker.civility is None and b.speaker.name is None
-        a = next((items[j] for j in reversed(turns[:n]) if not out[j].interjection), None)
         c = items[turns[n + 1]] if n + 1 < len(turns) else None
         floor = (a is not None and c is not None and a.speaker.key == c.speaker.key != b.speaker.key
                  and not a.speaker.is_chair)
         if collective or floor:
             out[k] = replace(b, interjection=True)
+        else:
+            a = b
     return out
 
 
