@@ -2,10 +2,11 @@
 {"intervention": {…}} (or {"seance": [...]}), one record per intervention.
 
 `section`/`soussection` → agenda levels; `intervenant_nom`, `intervenant_slug` (person id),
-`intervenant_fonction` (role of the turn); `contenu` is HTML paragraphs with <i> stage
-directions; records without `intervenant_nom` are headings (their text is the
-section's or sub-section's) or narration; `timestamp` orders them; `source` is the official
-URL of the intervention."""
+`intervenant_fonction` (role of the turn), `intervenant_groupe`; `contenu` is HTML paragraphs
+whose stage directions are parentheses, in <i> (NosSénateurs) or unmarked (NosDéputés), read
+by the narrator as the plain-text reader reads them; records without `intervenant_nom` are
+headings (their text is the section's or sub-section's), narration or a collective remark;
+`timestamp` orders them; `source` is the official URL of the intervention."""
 from __future__ import annotations
 
 import collections
@@ -19,10 +20,10 @@ from pipeline.parse.lines import Levels, heading_level, section_default, split_i
 from pipeline.parse.meta import fallback_title
 
 # No pattern scans past the next "<" from where it starts: contenu full of unclosed <i> or of
-# "<" costs one pass, not one per tag (112 KB took 11 s). An <i> runs to its </i> or to the
-# next <i>.
+# "<" costs one pass, not one per tag (112 KB took 11 s). An <i>/<em> runs to its end tag or
+# to the next one.
 _PARA = re.compile(r"(?i)<p\b[^<>]*>|</p\s*>|<br\s*/?>|<div\b[^<>]*>|</div\s*>")
-_ITALIC = re.compile(r"(?i)<i\b[^<>]*>([^<]*(?:<(?!/?i\b)[^<]*)*)</i\s*>")
+_ITALIC = re.compile(r"(?i)<(?:i|em)\b[^<>]*>([^<]*(?:<(?!/?(?:i|em)\b)[^<]*)*)</(?:i|em)\s*>")
 _TAG = re.compile(r"<[!/?A-Za-z][^<>]*(?:>|(?=<)|$)")   # an unclosed tag ends where the next begins
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+")
