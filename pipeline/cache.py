@@ -1,7 +1,9 @@
 """Content-addressed cache of synthesized utterances, shared across debates and builds.
 
 A key is the hash of everything that shapes the audio (engine, model file hash, speaker,
-settings, spoken text); a value is mono int16 PCM at the output rate. Writes are atomic
+settings, spoken text); a value is mono int16 PCM at the output rate, stored losslessly
+compressed (pack_pcm: about 61 % of its size; an archive of thousands of sittings keeps
+hours of it). Writes are atomic
 (temp file, synced, then renamed), so a build killed at any moment, even by a power loss, leaves
 only complete entries; and each entry carries its length and checksum, checked on every read, so
 a damaged one (a disk error, a hand edit) reads as missing and is made again.
@@ -19,7 +21,8 @@ import numpy as np
 
 from pipeline.atomic import write_bytes
 
-FORMAT = 2                     # bump when the stored audio changes meaning (2: checked entries)
+FORMAT = 3                     # bump when the stored audio changes meaning (2: checked entries,
+                               # 3: compressed PCM, mastered audio stored against the raw)
 MAGIC = b"HMC1"
 _HEAD = struct.Struct("<4sQI")  # magic, payload length, CRC-32 of the payload (≈ 1 GB/s)
 
@@ -38,6 +41,46 @@ def unseal(data: bytes | bytearray) -> memoryview | None:
     if magic != MAGIC or len(payload) != n or zlib.crc32(payload) != crc:
         return None
     return payload
+
+
+_PCM = struct.Struct("<4sI")   # codec tag, samples
+
+
+def pack_pcm(pcm: np.ndarray, order: int = 2) -> bytes:
+    """int16 audio losslessly compressed: each sample less its linear prediction from the
+    `order` before it (FLAC's fixed predictors, order 2 for speech, 0 for what is mostly zeros;
+    in wrapping 16-bit arithmetic, so exactly invertible), zigzagged, low bytes then high bytes
+    (mostly zero), deflated with run-length matching only. Measured on 0.5 h of offline-engine
+    speech: 61 % of the PCM, in 8 s per hour of audio on a loaded machine (Rice coding of the
+    same residual: 64 %; plain zlib -1: 64 % in 15 s/h)."""
+    r = np.ascontiguousarray(pcm, dtype="<i2")
+    for _ in range(order):
+        r = np.diff(r, prepend=np.int16(0))                  # wraps: a ring, exactly undone
+    z = ((r << 1) ^ (r >> 15)).view("<u2")
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    planes = z.view(np.uint8).reshape(-1, 2).T.tobytes()
+    return (_PCM.pack(b"PCM%d" % order, r.size) + deflate.compress(planes) + deflate.flush())
+
+
+def unpack_pcm(payload: bytes | memoryview) -> np.ndarray | None:
+    """The audio pack_pcm stored (writable int16), or None when the payload is not one."""
+    if len(payload) < _PCM.size:
+        return None
+    tag, n = _PCM.unpack_from(payload)
+    if tag not in (b"PCM0", b"PCM2"):
+        return None
+    inflate = zlib.decompressobj()
+    try:
+        planes = inflate.decompress(payload[_PCM.size:], 2 * n + 1)   # bounded: never a bomb
+    except zlib.error:
+        return None
+    if len(planes) != 2 * n or not inflate.eof or inflate.unused_data:
+        return None
+    z = np.frombuffer(planes, np.uint8).reshape(2, n).T.copy().view("<u2").ravel()
+    r = ((z >> 1) ^ -(z & 1)).view("<i2")
+    for _ in range(tag[3] - ord("0")):
+        r = np.cumsum(r, dtype="<i2")
+    return r
 
 
 def default_dir() -> Path:
@@ -81,7 +124,7 @@ class Cache:
 
     def get(self, k: str) -> np.ndarray | None:
         payload = self.read(self.path(k))
-        return None if payload is None else np.frombuffer(payload, dtype="<i2")
+        return None if payload is None else unpack_pcm(payload)
 
     def __contains__(self, k: str) -> bool:
         return self.path(k).exists()
@@ -107,7 +150,7 @@ class Cache:
         return d
 
     def put(self, k: str, pcm: np.ndarray) -> None:
-        self.write(self.path(k), np.ascontiguousarray(pcm, dtype="<i2").tobytes())
+        self.write(self.path(k), pack_pcm(pcm))
 
     # Word times beside the audio, under the same key: where each spoken word but the first
     # starts in the stored PCM. A sidecar, so a sentence-mode entry stays valid and word mode
