@@ -18,6 +18,7 @@ from pipeline.model import Debate, Heading, InputError, Section, Source, Speaker
 from pipeline.parse.labels import Printed, matchable, parse_label, split_name
 from pipeline.parse.lines import Levels, heading_level, section_default, split_inline
 from pipeline.parse.meta import fallback_title
+from pipeline.parse.text import interjections
 
 # No pattern scans past the next "<" from where it starts: contenu full of unclosed <i> or of
 # "<" costs one pass, not one per tag (112 KB took 11 s). An <i>/<em> runs to its end tag or
@@ -202,6 +203,8 @@ def parse_nosdeputes(text: str, source: str = "<json>", data=None) -> Debate:
     details = tuple((k, _clean(str(first.get(f)))) for k, f in (
         ("heure", "heure"), ("seance", "seance_titre"), ("seance_id", "seance_id"),
         ("lieu", "seance_lieu")) if first.get(f))
-    out = tuple(Section(t or fallback_title(chamber, date, source), tuple(items))
+    # remarks from the benches, as in the plain-text reader (a short turn of someone else
+    # between two turns of the speaker who has the floor; a collective label)
+    out = tuple(Section(t or fallback_title(chamber, date, source), tuple(interjections(items)))
                 for t, items, _ in sections)
     return Debate(out[0].title, date, chamber, out, None, details)

@@ -162,7 +162,7 @@ _WORDS = re.compile(r"\w+")
 INTERJECTION_WORDS = 30     # a remark from the benches is short: at most this many words
 
 
-def _interjections(items: list) -> list:
+def interjections(items: list) -> list:
     """Mark remarks from the benches: a collective label ("Plusieurs députés du groupe UMP."),
     or a short one-paragraph turn of someone else between two turns of the same speaker who
     has the floor ("M. Le Fur. … / Mme Buffet. Ça va coûter de l'encre ! / M. Le Fur. …").
@@ -216,7 +216,7 @@ def _build(sections: list[_Sec], title, date, chamber, source, record, details) 
             stitle = OPENING_TITLE if opened else START_TITLE
         elif first_item_title is None and idx > 0:
             first_item_title = stitle
-        out.append(Section(stitle, tuple(_interjections(items))))
+        out.append(Section(stitle, tuple(interjections(items))))
     sitting = sections[0].title if sections and sections[0].title else None
     title = (title or sitting or first_item_title
              or title_from_formula(p for s in out for x in s.items if isinstance(x, Speech)

@@ -100,12 +100,12 @@ def test_interjections_are_found_in_linear_time():
     words, 100 times over: about 54 000 turns): each turn looked back over all the turns before
     it (3 s here, growing with the square of the turns); now one pass."""
     from pipeline.model import Speech
-    from pipeline.parse.text import _interjections
+    from pipeline.parse.text import interjections
     d = parse_text(B.plain_short_turns(SEED, 1), "x.txt")
     items = [x for s in d.sections for x in s.items] * 100
     turns = sum(1 for x in items if isinstance(x, Speech) and not x.continues)
     assert turns > 50_000
-    took = cpu(_interjections, items)
+    took = cpu(interjections, items)
     assert took < 1.5, took                              # 0.2 s here; 3 s before
-    marked = _interjections(items)
+    marked = interjections(items)
     assert 0 < sum(x.interjection for x in marked if isinstance(x, Speech)) < turns

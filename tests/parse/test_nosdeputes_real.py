@@ -207,3 +207,12 @@ def test_a_name_field_naming_no_person_is_a_collective_speaker():
     bench = sp["du groupe socialiste"]
     assert (bench.name, bench.civility, bench.label, bench.collective) == (
         None, None, "du groupe socialiste.", True)
+
+
+def test_remarks_from_the_benches_are_interjections_as_in_plain_text():
+    xs = [x for x in items(parse_file(ND_2012)) if isinstance(x, Speech)]
+    k = next(i for i, x in enumerate(xs) if x.paragraphs == ("Provocation !",))
+    assert xs[k].speaker.name == "Jean Mallot" and xs[k].interjection
+    assert xs[k - 1].speaker.name == xs[k + 1].speaker.name == "Daniel Goldberg"
+    assert not xs[k - 1].interjection and not xs[k + 1].interjection
+    assert not any(x.interjection for x in xs if x.speaker.is_chair)
