@@ -72,15 +72,21 @@ def test_since_until_keep_the_dated_sittings(archive):
 
 
 def test_folder_input(tmp_path):
-    """A folder: its sittings by name (README.md is not one), in path order, nothing built when
-    the range excludes them all."""
+    """A folder: its sittings by name (README.md is not one), in path order and below, nothing
+    built when the range excludes them all."""
+    import shutil
     from pipeline.bulk import sources
-    with sources([SOURCES], tmp_path) as files:
+    d = tmp_path / "in"
+    (d / "sous").mkdir(parents=True)
+    for p in (SOURCES / "20130134.asp", *SYCERON, SOURCES / "README.md"):
+        shutil.copy(p, d / p.name)
+    shutil.copy(SOURCES / "senat_2010-05-19_2130_seance-707.json", d / "sous")
+    with sources([d], tmp_path) as files:
         assert [f.name for f in files] == ["20130134.asp", *(p.name for p in SYCERON),
                                            "senat_2010-05-19_2130_seance-707.json"]
-    with sources([SOURCES], tmp_path, since="2024-11-08") as files:
+    with sources([d], tmp_path, since="2024-11-08") as files:
         assert [f.name for f in files] == ["CRSANR5L17S2025O1N044_extrait.xml"]
-    with sources([SOURCES], tmp_path, until="2010-05-19") as files:
+    with sources([d], tmp_path, until="2010-05-19") as files:
         assert [f.name for f in files] == ["senat_2010-05-19_2130_seance-707.json"]
 
 
