@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zipfile
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -12,16 +13,18 @@ from typing import Mapping, Sequence
 
 from ebooklib import epub
 
-from pipeline.atomic import write_bytes
+from pipeline.atomic import atomic_path
 from pipeline.french import french_date
 from pipeline.model import NARRATOR, Debate, Timeline, Utterance, Voice
 from pipeline.write.cover import cover as default_cover
 from pipeline.write.markup import (CSS_NAME, E, SectionDoc, document, section_documents,
                                    serialize)
-from pipeline.write.package import Document, fix_opf, identifier, modified, repack
+from pipeline.write.package import (Document, Member, content, fix_opf, identifier, modified,
+                                    pack)
 from pipeline.write.present import (book_title, clock, description, label_parts, sync,
                                     voice_label, web_url)
-from pipeline.write.smil import AUDIO_EXT, AUDIO_MEDIA_TYPE, overlay, section_audio
+from pipeline.write.smil import (AUDIO_EXT, AUDIO_MEDIA_TYPE, audio_key, mux_audio, overlay,
+                                 section_frames)
 
 __all__ = ["build_epub", "write_epub"]
 
@@ -131,10 +134,10 @@ def _nav_page(debate: Debate, docs: list[SectionDoc],
     return serialize(html)
 
 
-def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
-               aac: Sequence[bytes], cast: Mapping[str, Voice],
-               cover_png: bytes | None = None) -> bytes:
-    """The EPUB file's bytes (see write_epub)."""
+def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+             aac: Sequence[bytes], cast: Mapping[str, Voice],
+             cover_png: bytes | None = None) -> list[Member]:
+    """The book's zip members, in order; the audio ones made on demand."""
     if len(aac) != len(timeline.blocks):
         raise ValueError(f"{len(aac)} encoded blocks for a timeline of {len(timeline.blocks)}")
     utterance_ids = {u.id for u in utterances}
@@ -205,6 +208,7 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
     # Sections, their audio and overlays.
     section_items: list[Document] = []
+    audio: dict[str, Member] = {}
     total_ms = 0
     narrators: list[str] = []
     for d in docs:
@@ -217,9 +221,15 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         section_items.append(item)
         if mo is None:
             continue
-        audio = section_audio(chapter, timeline, aac)
-        book.add_item(epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
-                                    file_name=f"audio/{d.name}.{AUDIO_EXT}", content=audio))
+        # The audio is muxed only if the previous book lacks it (package.pack): ebooklib
+        # gets a stand-in, it only lists it in the manifest.
+        frames = section_frames(chapter, timeline, aac)
+        item = epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
+                             file_name=f"audio/{d.name}.{AUDIO_EXT}", content=b"")
+        book.add_item(item)
+        audio[f"{book.FOLDER_NAME}/{item.file_name}"] = Member(
+            f"{book.FOLDER_NAME}/{item.file_name}", audio_key(frames),
+            lambda frames=frames: mux_audio(frames))
         book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
                                     content=mo.smil))
         meta("media:duration", clock(mo.duration_ms), f"#mo-{d.name}")
@@ -259,19 +269,43 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
         for d in docs
     ] + [epub.Link("cast.xhtml", "Les orateurs", "toc-cast")]
 
+    # ebooklib's zip (uncompressed: it is only read back) gives the package document, the NCX,
+    # the container and the order; the book itself is written by package.pack.
     raw = io.BytesIO()
     epub.EpubWriter(raw, book, {"mtime": modified(debate), "epub2_guide": False,
                                 "epub3_landmark": False, "epub3_pages": False,
-                                "raise_exceptions": True}).write()
-    return repack(raw.getvalue(), modified(debate), fix_opf)
+                                "raise_exceptions": True, "compresslevel": 0}).write()
+    members = []
+    with zipfile.ZipFile(raw) as z:
+        names = z.namelist()
+        for name in ["mimetype"] + [n for n in names if n != "mimetype"]:
+            if name in audio:
+                members.append(audio[name])
+            else:
+                data = z.read(name)
+                members.append(content(name, fix_opf(data) if name.endswith(".opf") else data))
+    return members
+
+
+def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               aac: Sequence[bytes], cast: Mapping[str, Voice],
+               cover_png: bytes | None = None) -> bytes:
+    """The EPUB file's bytes (see write_epub)."""
+    out = io.BytesIO()
+    pack(_members(debate, utterances, timeline, aac, cast, cover_png), modified(debate), out)
+    return out.getvalue()
 
 
 def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
                aac: Sequence[bytes], cast: Mapping[str, Voice],
-               cover_png: bytes | None = None) -> None:
+               cover_png: bytes | None = None) -> int:
     """Write the read-along EPUB 3 to `path`, atomically and deterministically.
 
     `aac` is the whole book encoded block by block (splice.encode_blocks with AAC); each Debate
     section becomes one XHTML document with its chapter's audio and a SMIL whose clips are the
-    timeline's, relative to that audio, in milliseconds."""
-    write_bytes(path, build_epub(debate, utterances, timeline, aac, cast, cover_png))
+    timeline's, relative to that audio, in milliseconds. What the book already at `path` holds
+    unchanged is copied from it as stored (package.pack): the same bytes as a full write, in a
+    fraction of the time after a small edit. Returns how many members were copied."""
+    members = _members(debate, utterances, timeline, aac, cast, cover_png)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        return pack(members, modified(debate), f, previous=Path(path))

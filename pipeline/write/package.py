@@ -1,15 +1,18 @@
 """EPUB packaging: ebooklib builds the container (manifest, spine, metadata, NCX) around
-documents written elsewhere, then the zip is repacked deterministically (fixed order,
-timestamps and identifier)."""
+documents written elsewhere, then the zip is written here deterministically (fixed order,
+timestamps and identifier), copying from the previous book every member that did not change."""
 from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
+import struct
 import uuid
 import zipfile
-from typing import Sequence
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Sequence
 
 from ebooklib import epub
 from lxml import etree
@@ -48,25 +51,127 @@ class Document(epub.EpubHtml):
         return self.content
 
 
-def repack(raw: bytes, date: datetime.datetime, opf_fix) -> bytes:
-    """Rewrite the zip ebooklib produced: mimetype first and stored, fixed timestamps and
-    attributes, media stored (already compressed), everything else deflated; fix the OPF."""
+@dataclass(frozen=True)
+class Member:
+    """One file of the EPUB's zip. `key`: what it is made from (its content's digest, or for an
+    audio file the digest of its frames and of how they are muxed), kept as the member's zip
+    comment so that the next build knows it; `make`: its bytes, only called when the previous
+    book holds no member of that name and key."""
+    name: str
+    key: str
+    make: Callable[[], bytes]
+
+    @property
+    def stored(self) -> bool:
+        return self.name == "mimetype" or self.name.endswith((".m4a", ".mp3", ".png", ".jpg"))
+
+
+def content(name: str, data: bytes) -> Member:
+    return Member(name, hashlib.sha256(data).hexdigest(), lambda: data)
+
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_UTF8 = 0x800                  # general purpose flag: the name is UTF-8
+
+
+def _comment(m: Member) -> bytes:
+    return b"" if m.name == "mimetype" else m.key.encode()     # the mimetype: bare, as OCF asks
+
+
+class _Previous:
+    """The members of the book a previous build wrote, to copy as they are stored: each one
+    found by name and key, its data checked against its CRC (a damaged one is made again)."""
+
+    def __init__(self, path: Path | None):
+        self.f, self.infos = None, {}
+        if path is None or not Path(path).is_file():
+            return
+        try:
+            self.f = open(path, "rb")
+            with zipfile.ZipFile(self.f) as z:
+                self.infos = {i.filename: i for i in z.infolist()}
+        except (OSError, zipfile.BadZipFile, ValueError):
+            self.close()
+
+    def raw(self, m: Member, method: int) -> tuple[bytes, int, int] | None:
+        """(stored bytes, CRC-32, size) of `m` in the previous book, or None."""
+        info = self.infos.get(m.name)
+        if info is None or info.comment != _comment(m) or info.compress_type != method:
+            return None
+        try:
+            self.f.seek(info.header_offset)
+            head = self.f.read(_LOCAL.size)
+            if len(head) != _LOCAL.size or head[:4] != b"PK\x03\x04":
+                return None
+            fields = _LOCAL.unpack(head)
+            self.f.seek(info.header_offset + _LOCAL.size + fields[9] + fields[10])
+            data = self.f.read(info.compress_size)
+            if method == zipfile.ZIP_STORED:
+                plain = data
+            else:                      # bounded: a replaced file is no bomb
+                plain = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
+        except (OSError, zlib.error):
+            return None
+        if len(data) != info.compress_size or len(plain) != info.file_size \
+                or zlib.crc32(plain) != info.CRC:
+            return None
+        return data, info.CRC, info.file_size
+
+    def close(self) -> None:
+        if self.f:
+            self.f.close()
+        self.f, self.infos = None, {}
+
+
+def pack(members: Sequence[Member], date: datetime.datetime, out: BinaryIO,
+         previous: Path | None = None) -> int:
+    """The zip of `members`, in order, into `out`: fixed timestamps and attributes, media stored
+    (already compressed), the rest deflated (level 9), each member's key as its comment. A
+    member `previous` (the book as last written) holds under the same name and key is copied as
+    it is stored there, never made nor compressed again: the same bytes as a full write (same
+    content, same zlib). Returns how many members were copied."""
     stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as zin, zipfile.ZipFile(out, "w") as zout:
-        names = zin.namelist()
-        names = ["mimetype"] + [n for n in names if n != "mimetype"]
-        for name in names:
-            data = zin.read(name)
-            if name.endswith(".opf"):
-                data = opf_fix(data)
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            stored = name == "mimetype" or name.endswith((".m4a", ".mp3", ".png", ".jpg"))
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            zout.writestr(info, data, compresslevel=9 if not stored else None)
-    return out.getvalue()
+    dostime = stamp[3] << 11 | stamp[4] << 5 | stamp[5] // 2
+    dosdate = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
+    old = _Previous(previous)
+    central, copied, offset = [], 0, 0
+    try:
+        for m in members:
+            method = zipfile.ZIP_STORED if m.stored else zipfile.ZIP_DEFLATED
+            found = old.raw(m, method)
+            if found:
+                data, crc, size = found
+                copied += 1
+            else:
+                plain = m.make()
+                crc, size = zlib.crc32(plain), len(plain)
+                if m.stored:
+                    data = plain
+                else:
+                    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+                    data = deflate.compress(plain) + deflate.flush()
+            name = m.name.encode("utf-8")
+            comment = _comment(m)
+            flags = 0 if name.isascii() else _UTF8
+            if offset + len(data) + len(name) + _LOCAL.size > 0xFFFFFFFF:
+                raise ValueError("EPUB over 4 GB: not written (no ZIP64 here)")
+            out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, method, dostime, dosdate, crc,
+                                  len(data), size, len(name), 0) + name)
+            out.write(data)
+            central.append(_CENTRAL.pack(b"PK\x01\x02", 3 << 8 | 20, 20, flags, method, dostime,
+                                         dosdate, crc, len(data), size, len(name), 0,
+                                         len(comment), 0, 0, 0o100644 << 16, offset)
+                           + name + comment)
+            offset += _LOCAL.size + len(name) + len(data)
+    finally:
+        old.close()
+    directory = b"".join(central)
+    out.write(directory)
+    out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(directory),
+                        offset, 0))
+    return copied
 
 
 def fix_opf(data: bytes) -> bytes:

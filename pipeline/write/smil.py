@@ -5,6 +5,7 @@ its samples (no priming to skip) and costs no encoding. (MP3 through LAME's gapl
 up to 46 samples long on about one length in seven: not used here.)"""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -14,6 +15,7 @@ from lxml import etree
 from pipeline.model import Chapter, Timeline
 from pipeline.write.markup import EPUB_NS, SectionDoc
 from pipeline.write.present import clock, to_ms
+from pipeline.write.ffmpeg import ffmpeg_version
 from pipeline.write.splice import remux, spans
 
 SMIL_NS = "http://www.w3.org/ns/SMIL"
@@ -121,14 +123,31 @@ def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
     return Overlay(content, to_ms(chapter.end - chapter.start, rate))
 
 
-def section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
-    """The chapter's AAC blocks in an .m4a of their own (a chapter is whole blocks)."""
-    import tempfile
+def section_frames(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
+    """The chapter's AAC frames: its blocks of the book's (a chapter is whole blocks)."""
     blocks = spans(timeline)
     inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
     if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
         raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
+    return b"".join(aac[i] for i in inside)
+
+
+def audio_key(frames: bytes) -> str:
+    """What a section's .m4a is made from: its frames, the mux options and the muxer."""
+    h = hashlib.sha256(repr((MUX_ARGS, ffmpeg_version())).encode())
+    h.update(frames)
+    return h.hexdigest()
+
+
+def mux_audio(frames: bytes) -> bytes:
+    """ADTS frames in an .m4a of their own, stream-copied."""
+    import tempfile
     with tempfile.TemporaryDirectory(prefix="hemicycle-epub-") as tmp:
         out = Path(tmp) / f"audio.{AUDIO_EXT}"
-        remux(b"".join(aac[i] for i in inside), out, MUX_ARGS)
+        remux(frames, out, MUX_ARGS)
         return out.read_bytes()
+
+
+def section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
+    """The chapter's AAC blocks in an .m4a of their own."""
+    return mux_audio(section_frames(chapter, timeline, aac))

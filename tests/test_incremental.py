@@ -1,0 +1,130 @@
+"""A rebuild proportional to the change (issue 27): the EPUB written over the previous one copies
+every member that did not change as it is stored there (write/package.py pack) and is the same
+bytes as a full write; a damaged or foreign previous book is simply not used.
+
+Text: the first 40 lines of the real Sénat seed, and the same with one paragraph edited (the
+bench's edit). Audio: one noise burst per utterance, drawn from its spoken text (an unchanged
+sentence sounds the same in both builds), laid out by the real assembly and encoded by the real
+AAC splice, as tests/test_epub.py does."""
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import SENAT, excerpt
+from tests.test_epub import CAST, _problems, epubcheck
+
+RATE = 22050
+EDIT = ("Il s’agit en somme de simplifier les choses",
+        "Il s’agit en somme de simplifier vraiment les choses")
+
+
+def _inputs(src: Path, store: Path):
+    from pipeline.assemble import assemble
+    from pipeline.parse import parse_file
+    from pipeline.segment import segment
+    from pipeline.write.splice import AAC, BLOCK, MARGIN, encode_blocks
+    debate = parse_file(src)
+    utterances = segment(debate)
+    bursts = []
+    for u in utterances:
+        rng = np.random.default_rng(int(hashlib.sha256(u.spoken.encode()).hexdigest()[:8], 16))
+        n = int(len(u.spoken) / 19 * RATE) + int(rng.integers(0, 500))
+        bursts.append((rng.standard_normal(n) * 4000 * np.hanning(n)).astype(np.int16))
+    pcm, timeline = assemble(utterances, bursts, debate, RATE, grid=(BLOCK, MARGIN))
+    [aac] = encode_blocks(pcm, timeline, [AAC], store)
+    return debate, utterances, timeline, aac
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """(before, after): the inputs of the seed's excerpt and of its edited copy."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    before = excerpt(SENAT, tmp / "seance.txt", 40)
+    text = before.read_text("utf-8")
+    assert EDIT[0] in text
+    (tmp / "edited").mkdir()
+    after = tmp / "edited" / "seance.txt"
+    after.write_text(text.replace(*EDIT), "utf-8")
+    store = tmp / "blocks"
+    return _inputs(before, store), _inputs(after, store)
+
+
+def _write(path: Path, inputs) -> int:
+    from pipeline.write.epub import write_epub
+    debate, utterances, timeline, aac = inputs
+    return write_epub(path, debate, utterances, timeline, aac, CAST)
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def test_incremental_write_is_the_full_write(books, tmp_path):
+    before, after = books
+    full = tmp_path / "full" / "seance.epub"
+    full.parent.mkdir()
+    assert _write(full, after) == 0                       # nothing to copy from
+    book = tmp_path / "seance.epub"
+    _write(book, before)
+    old = _members(book)
+    copied = _write(book, after)                          # over the previous book
+    assert book.read_bytes() == full.read_bytes()
+    new = _members(book)
+    changed = sorted(n for n in new if old.get(n) != new[n])
+    # Only what holds the edited paragraph (in the first section): its text and overlay, its
+    # audio (the edit lengthens the sentence), and the package document and NCX (durations,
+    # and the book's identifier, a digest of the whole record).
+    assert changed == ["EPUB/audio/s00.m4a", "EPUB/content.opf", "EPUB/s00.smil",
+                       "EPUB/s00.xhtml", "EPUB/toc.ncx"], changed
+    assert copied == len(new) - len(changed)
+    assert new["EPUB/audio/s01.m4a"] == old["EPUB/audio/s01.m4a"]
+    report = epubcheck(book)
+    assert _problems(report) == [], report["_stdout"]
+
+
+def test_same_inputs_copy_every_member(books, tmp_path):
+    before, _ = books
+    book = tmp_path / "seance.epub"
+    _write(book, before)
+    first = book.read_bytes()
+    with zipfile.ZipFile(book) as z:
+        n = len(z.infolist())
+    assert _write(book, before) == n
+    assert book.read_bytes() == first
+
+
+def test_damaged_previous_member_is_made_again(books, tmp_path):
+    """A byte flipped inside a stored audio member: its CRC no longer matches, so that member
+    is muxed again; the others are still copied and the book is the full write's."""
+    before, after = books
+    full = tmp_path / "full.epub"
+    _write(full, after)
+    book = tmp_path / "seance.epub"
+    _write(book, before)
+    with zipfile.ZipFile(book) as z:
+        info = z.getinfo("EPUB/audio/s01.m4a")
+        n = len(z.infolist())
+    data = bytearray(book.read_bytes())
+    at = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    data[at] ^= 0xFF
+    book.write_bytes(bytes(data))
+    copied = _write(book, after)
+    assert book.read_bytes() == full.read_bytes()
+    assert copied == n - 6          # the five changed members and the damaged one
+
+
+@pytest.mark.parametrize("previous", [b"", b"not a zip", b"PK\x05\x06" + bytes(18)])
+def test_foreign_previous_file_is_ignored(books, tmp_path, previous):
+    before, _ = books
+    full = tmp_path / "full.epub"
+    _write(full, before)
+    book = tmp_path / "seance.epub"
+    book.write_bytes(previous)
+    assert _write(book, before) == 0
+    assert book.read_bytes() == full.read_bytes()
