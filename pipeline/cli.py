@@ -222,12 +222,12 @@ def cmd_build(args) -> int:
     """FILE… may be folders and zips of sittings (pipeline/bulk.py)."""
     from pipeline.atomic import sweep_stale
     from pipeline.bulk import UNZIPPED, sources
+    from pipeline.cache import Cache
     # After a kill -9, multiprocessing's resource tracker (a child, inheriting this) would warn
     # of the pool's semaphores the kernel frees anyway: two lines for nothing.
     os.environ["PYTHONWARNINGS"] = ",".join(filter(None, (
         os.environ.get("PYTHONWARNINGS"),
         "ignore::UserWarning:multiprocessing.resource_tracker")))
-    from pipeline.cache import Cache
     cache_root = Cache(args.cache).root
     sweep_stale(cache_root)          # what builds killed by kill -9 left
     with sources(args.files, args.out, args.since, args.until,

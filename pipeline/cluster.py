@@ -78,6 +78,12 @@ def connect(address: str):
     os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
     if address != "auto":
         _reachable(address)
+    # Ray records the command line as the job's, in UTF-8: a file name's undecodable bytes
+    # would stop ray.init (its private helper, wrapped while it runs; absent: nothing to do).
+    from ray._private import utils as ray_utils
+    entrypoint = getattr(ray_utils, "get_entrypoint_name", None)
+    if entrypoint:
+        ray_utils.get_entrypoint_name = lambda: entrypoint().encode("utf-8", "replace").decode()
     try:
         if remote(address):
             import pipeline
@@ -89,6 +95,9 @@ def connect(address: str):
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise InputError(f"--cluster {address}: cannot join the Ray cluster "
                          f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    finally:
+        if entrypoint:
+            ray_utils.get_entrypoint_name = entrypoint
     return ray
 
 
@@ -103,6 +112,11 @@ def plan(files: list[Path], args, cache, lexicon: dict | None):
                                     lexicon)))
         except (InputError, ToolError) as e:
             out.append((f, str(e)))
+        except (KeyboardInterrupt, OSError):
+            raise
+        except Exception as e:        # as a local build: one line, the other files go on
+            from pipeline.cli import unexpected
+            out.append((f, unexpected(f, e)))
     return out
 
 

@@ -336,3 +336,16 @@ def test_a_lost_head_is_one_line_and_the_synthesized_stays_in_the_cache(tmp_path
         assert len(entries) >= 2 and all(cache.read(e) is not None for e in entries)
     finally:
         c.shutdown()
+
+
+def test_an_unforeseen_error_in_one_file_is_one_line_on_a_cluster(cluster, inputs, tmp_path):
+    """As a local build (issue 26 item 2): a file whose name holds a Latin-1 byte and a control
+    character broke the planning with a traceback; now at most one line names it, the other
+    files are built on the cluster and the feed is written."""
+    bad = tmp_path / os.fsdecode(b"s\xe9ance\x01.txt")
+    shutil.copy(inputs[0], bad)
+    p = build(tmp_path, [bad, inputs[1]], "--cluster", cluster.address)
+    out, err = p.communicate(timeout=600)
+    assert p.returncode in (0, 2) and "Traceback" not in err, err
+    assert len([l for l in err.splitlines() if "error" in l]) <= 1, err
+    assert f"{inputs[1].stem}: synthesized" in out and "podcast feed:" in out, (out, err)
