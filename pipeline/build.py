@@ -195,9 +195,15 @@ def _mastered(pcm: np.ndarray, config: Assembly) -> tuple[np.ndarray, np.float32
 
 
 def _leveled(pcm: np.ndarray, gain: np.float32) -> np.ndarray:
-    """The raw audio at `gain` as master() rounds it, without the limiter."""
-    x = pcm.astype(np.float32) / 32768.0 * gain
-    return np.clip(np.round(x * 32767.0), -32767, 32767).astype(np.int16)
+    """The raw audio at `gain` as master() rounds it, without the limiter: master()'s float32
+    operations in its order, in place (a rebuild does this for every utterance)."""
+    x = pcm.astype(np.float32)
+    x /= 32768.0
+    x *= gain
+    x *= 32767.0
+    np.round(x, out=x)
+    np.clip(x, -32767, 32767, out=x)
+    return x.astype(np.int16)
 
 
 def _put_master(cache: Cache, k: str, config: Assembly, raw: np.ndarray) -> np.ndarray:

@@ -76,7 +76,9 @@ def unpack_pcm(payload: bytes | memoryview) -> np.ndarray | None:
         return None
     if len(planes) != 2 * n or not inflate.eof or inflate.unused_data:
         return None
-    z = np.frombuffer(planes, np.uint8).reshape(2, n).T.copy().view("<u2").ravel()
+    b = np.frombuffer(planes, np.uint8)
+    z = b[:n].astype("<u2")
+    z |= b[n:].astype("<u2") << 8
     r = ((z >> 1) ^ -(z & 1)).view("<i2")
     for _ in range(tag[3] - ord("0")):
         r = np.cumsum(r, dtype="<i2")
