@@ -150,6 +150,8 @@ def main() -> None:
     # assembles it into voices/ first).
     subprocess.run([sys.executable, str(ROOT / "bench" / "bench_kokoro.py"), str(ROOT / "voices")],
                    check=True, cwd=ROOT)
+    # The archive: the 20 whole open-data sittings as one folder, offline engine (issue 23).
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_archive.py")], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":
