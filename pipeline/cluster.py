@@ -370,7 +370,7 @@ def _head_address(ray, address: str) -> tuple[str, int] | None:
 @contextmanager
 def _watched(ray, address: str, cache_root: Path):
     """The run, with Ray's own stderr (its C++ logs, which no logging level silences) sent to a
-    log file in the cache folder, and the head watched: when it stops answering, the run ends
+    log file in the cache folder for the rest of the process, and the head watched: when it stops answering, the run ends
     at once with one line. Everything the build writes is atomic (cache entries, staged
     outputs), so stopping there leaves only complete entries and what the next build sweeps:
     what was synthesized stays in the cache."""
@@ -415,11 +415,9 @@ def _watched(ray, address: str, cache_root: Path):
         yield
     finally:
         stop.set()
-        sys.stderr.flush()
-        sys.stderr.close()
-        sys.stderr = old_stderr
-        os.dup2(saved, 2)
-        os.close(saved)
+        # fd 2 stays on the log until the process ends: Ray's threads still log from C++ at
+        # its shutdown ("Failed to push error to driver"); Python's own lines (sys.stderr)
+        # go to the terminal.
 
 
 def run(args, files: list[Path], lexicon: dict | None) -> list[tuple[Path, object]]:
