@@ -146,11 +146,13 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
         if v is not None and v.rendering not in avoid:
             return v
         found = [find(pool, r) for r in refs]
-        ivs = [iv for iv in found if iv and (gender is None or iv.gender == gender)]
-        ivs += [iv for iv in pool if gender is None or iv.gender == gender] + list(pool)
-        v = next((o for ls, p in variants for iv in ivs
+        same = [iv for iv in found if iv and (gender is None or iv.gender == gender)]
+        same += [iv for iv in pool if gender is None or iv.gender == gender]
+        # Every variant of a voice of the right sex before any voice of the other: with one
+        # female voice (Kokoro), "Mme la présidente" takes its variant, never a man's voice.
+        v = next((o for group in (same, list(pool)) for ls, p in variants for iv in group
                   for o in [iv.as_voice(length_scale=ls, pitch=p)] if o.rendering not in avoid),
-                 ivs[0].as_voice())
+                 (same or list(pool))[0].as_voice())
         if e is None:
             record(name, v)
         return v

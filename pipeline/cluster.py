@@ -163,14 +163,26 @@ class _Synth:
         return k, None, None, timed, len(pcm)
 
 
+def _files(name: str, path) -> list[Path]:
+    """The files a voice is: a Piper model and its config; a Kokoro pack and the model beside
+    it (pipeline.synth.kokoro). The first is the path the engines are given."""
+    path = Path(path)
+    if name.startswith("kokoro:"):
+        from pipeline.synth.kokoro import MODEL
+        return [path, path.parent / MODEL]
+    return [path, Path(f"{path}.json")]
+
+
 def ship(ray, models: dict) -> dict:
-    """Each Piper voice (model and its config) into the object store, for nodes that do not
-    have the driver's voices folder: {name: (ref, sha256 of the model)}."""
+    """Each voice's files into the object store, for nodes that do not have the driver's voices
+    folder: {name: (ref, sha256 of its files, their names)}."""
     import hashlib
     out = {}
     for name, path in models.items():
-        onnx, conf = Path(path).read_bytes(), Path(f"{path}.json").read_bytes()
-        out[name] = (ray.put((onnx, conf)), hashlib.sha256(onnx + conf).hexdigest())
+        files = _files(name, path)
+        blobs = [f.read_bytes() for f in files]
+        out[name] = (ray.put(tuple(blobs)), hashlib.sha256(b"".join(blobs)).hexdigest(),
+                     tuple(f.name for f in files))
     return out
 
 
@@ -184,13 +196,14 @@ def _unship(shipped: dict) -> dict:
     from pipeline.atomic import write_bytes
     root = Path(tempfile.gettempdir()) / "hemicycle-voices"
     models = {}
-    for name, (ref, digest) in shipped.items():
-        path = root / digest / f"{name}.onnx"
-        if not path.with_name(f"{name}.onnx.json").exists():
-            onnx, conf = ray.get(ref)
-            write_bytes(path, onnx)       # the config last: its presence means both are there
-            write_bytes(path.with_name(f"{name}.onnx.json"), conf)
-        models[name] = str(path)
+    for name, (ref, digest, names) in shipped.items():
+        folder = root / digest
+        done = folder / f".{names[0]}.complete"
+        if not done.exists():
+            for fname, blob in zip(names, ray.get(ref)):
+                write_bytes(folder / fname, blob)
+            write_bytes(done, b"")            # last: its presence means every file is there
+        models[name] = str(folder / names[0])
     return models
 
 
