@@ -80,7 +80,9 @@ def test_an_engine_failure_is_one_clear_error(tmp_path, monkeypatch, workers):
                     "exit 3\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
-    reqs = [("Une phrase.", Voice("pico", "fr-FR")), ("Une autre.", Voice("pico", "fr-FR"))]
+    # Three: with two workers, two or fewer are said in-process (synth: a pool's start).
+    reqs = [("Une phrase.", Voice("pico", "fr-FR")), ("Une autre.", Voice("pico", "fr-FR")),
+            ("Une troisième.", Voice("pico", "fr-FR"))]
     with pytest.raises(ToolError) as e:
         Synthesizer({}, Cache(tmp_path / "c"), workers).run(reqs, progress=False)
     assert str(e.value).startswith("pico voice fr-FR failed on “Une ")

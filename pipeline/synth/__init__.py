@@ -237,7 +237,9 @@ class Synthesizer:
     def _run_jobs(self, jobs, stats: Stats, progress: bool) -> None:
         bar = _Progress(len(jobs), enabled=progress)
         try:
-            workers = min(self.workers, len(jobs))
+            # A pool costs each worker its start (imports, its voices: about a second): as many
+            # utterances as workers or fewer (a rebuild after an edit) are said here instead.
+            workers = 1 if len(jobs) <= self.workers else self.workers
             if workers == 1:
                 engines = self._engines
                 for job in jobs:
