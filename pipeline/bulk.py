@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import lzma
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -43,10 +44,16 @@ def parse_date(flag: str, value: str | None) -> datetime.date | None:
         raise InputError(f"{flag} {value}: not a date (YYYY-MM-DD)") from None
 
 
+# A ParlaMint corpus folder holds, beside its sittings, files that are not sittings: the corpus
+# root (ParlaMint-FR.xml, .ana.xml), its lists of persons and organisations, its taxonomies.
+_CORPUS_FILES = re.compile(r"ParlaMint(?:-[A-Za-z-]+)?(?:-list(?:Person|Org)|-taxonomy-[\w.-]+)?"
+                           r"(?:\.ana)?\.xml", re.IGNORECASE)
+
+
 def _wanted(name: str) -> bool:
     p = PurePosixPath(name)
-    return (p.suffix.lower() in SUFFIXES and not any(part.startswith((".", "__MACOSX"))
-                                                     for part in p.parts))
+    return (p.suffix.lower() in SUFFIXES and not _CORPUS_FILES.fullmatch(p.name)
+            and not any(part.startswith((".", "__MACOSX")) for part in p.parts))
 
 
 def _unzip(archive: Path, dest: Path) -> list[Path]:
@@ -227,5 +234,10 @@ def sources(paths: list[Path], out: Path, since: str | None = None,
             else:
                 files.append(p)          # a file, or a missing path the build reports
         if lo or hi:
+            every = files
             files = [f for f in files if _in_range(f, lo, hi)]
+            if every and not files:
+                span = " ".join(x for x in (since and f"from {since}", until and f"until {until}") if x)
+                raise InputError(f"no sitting dated {span} among the {len(every)} given: "
+                                 "nothing to build")
         yield files

@@ -113,3 +113,28 @@ def test_empty_zip_and_folder_are_one_line(tmp_path):
     assert (r.returncode, r.stderr.count("\n")) == (2, 1)
     assert "no sitting in this folder" in r.stderr
     assert not list((tmp_path / "dist").glob(".unzipped*"))
+
+
+def test_a_range_that_selects_nothing_is_one_line(archive):
+    """Issue 23 item 7: sittings were given, none is of those dates: said, exit 2, nothing built."""
+    d, z = archive
+    r = hemicycle(*build_args(d, z), "--since", "1990-01-01", "--until", "1990-12-31")
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no sitting dated from 1990-01-01 until 1990-12-31" in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_a_parlamint_corpus_folder_builds_its_sittings_not_its_lists(tmp_path):
+    """The corpus layout (sittings in year folders, ParlaMint-FR-listPerson.xml and the corpus root
+    beside them): the lists are not sittings; the sittings are chosen by their own dates."""
+    import shutil
+    from pipeline.bulk import sources
+    corpus = tmp_path / "ParlaMint-FR"
+    shutil.copytree(SOURCES / "parlamint", corpus)
+    (corpus / "ParlaMint-FR.xml").write_text("<teiCorpus/>", "utf-8")   # the root names the files
+    with sources([corpus], tmp_path / "out") as files:
+        assert sorted(f.name for f in files) == ["ParlaMint-FR_2019-01-16-O1119.xml",
+                                                 "ParlaMint-FR_2020-10-01-O1003.xml"]
+    with sources([corpus], tmp_path / "out", "2019-01-01", "2019-12-31") as files:
+        assert [f.name for f in files] == ["ParlaMint-FR_2019-01-16-O1119.xml"]
