@@ -22,8 +22,8 @@ VOICES = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hemic
 GENDERS = ["female", "male", "female", "male", "female", "male"]
 EDIT = ("Il s’agit en somme de simplifier les choses",
         "Il s’agit en somme de simplifier vraiment les choses")
-# A 4-hour real sitting (AN open data, 4.1 h as read), built with the offline engine (espeak-ng + MBROLA, no
-# Kokoro: the cheapest synthesis, where the writers weigh most), and one paragraph edited.
+# A 4-hour real sitting (AN open data, 4.1 h as read), built with the offline engine (espeak-ng
+# + MBROLA, no Kokoro: the cheapest synthesis, where the writers weigh most), one paragraph edited.
 LONG = ROOT / "tests" / "fixtures" / "sources" / "an-syceron-16" / "CRSANR5L16S2023O1N087.xml"
 LONG_EDIT = ("avec trois critères permettant, par exception, de la diminuer",
              "avec trois critères permettant, par exception, de la réduire")
