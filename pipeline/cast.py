@@ -251,6 +251,9 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
     # Persons with a recorded voice first, so that newcomers take what is left: a person keeps
     # their voice from debate to debate.
     order.sort(key=lambda u: known(u) is None)
+    fresh: dict[tuple[str, ...], list[str]] = {}   # newcomers: recorded once their voice is final
+    claimed = {v.rendering for u in order for e in [known(u)] if e
+               for v in [_entry_voice(e, pool)] if v is not None}   # recorded voices of this sitting
     for unit in order:
         ids, name = names(unit)
         sex = sex_of(unit[0])
@@ -272,9 +275,7 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
             v = min(options, key=lambda o: (used_here.get(o.rendering, 0), tier[o.rendering],
                                             used_anywhere.get(rkey(o), 0), options.index(o)))
             if e is None:
-                record(name, v)
-                for i in ids:
-                    record(i, v)
+                fresh[unit] = [name, *ids]
                 used_anywhere[rkey(v)] = used_anywhere.get(rkey(v), 0) + 1
         elif not e.get("user") and v.rendering in reserved:
             # Recorded with the voice this sitting's chair has (a woman chairs): the least used
@@ -285,16 +286,25 @@ def cast(debate: Debate, pool: list[InstalledVoice], catalog: dict,
             # of their sex, chosen from this debate alone (records are never rewritten).
             v = least_used_here()
         elif not e.get("user") and used_here.get(v.rendering) and any(
-                not used_here.get(o.rendering) for o in options):
-            # A recorded voice already taken in this debate while a free one exists: use the
-            # first free one here only (a choice from this debate alone, so rebuilds agree).
-            v = next(o for o in options if not used_here.get(o.rendering))
+                not used_here.get(o.rendering) and o.rendering not in claimed for o in options):
+            # A recorded voice already taken in this debate while a free one exists (free: no
+            # one here has it, nor is recorded with it, so the order persons come in does not
+            # matter): use the first free one here only (a choice from this debate alone, so
+            # rebuilds agree).
+            v = next(o for o in options if not used_here.get(o.rendering)
+                     and o.rendering not in claimed)
         used_here[v.rendering] = used_here.get(v.rendering, 0) + 1
         result.update({k: v for k in unit})
 
     result = {k: result[k] for k in [NARRATOR, *chair_keys, *speakers] if k in result}
     _separate_neighbours(debate, result, renderings, units, sex_of,
                          {v.rendering for v in group_voice.values()})
+    # A newcomer is recorded with the voice they are given after neighbours are separated: the
+    # next build reads that voice back and casts the sitting the same (recording the voice
+    # before gave five deputies of a real sitting another voice on the first rebuild).
+    for unit, record_names in fresh.items():
+        for n in record_names:
+            record(n, result[unit[0]])
     return result, ({fam: new} if new else {})
 
 
