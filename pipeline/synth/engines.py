@@ -147,16 +147,21 @@ class PiperEngine:
     def synthesize_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
         """The audio of synthesize(), and where each spoken word of `text` but the first starts
         in it (samples at OUTPUT_RATE); None when the voice gives no alignments."""
-        from pipeline.words import spoken_words, word_starts
         rate, chunks = self.chunks(text, voice, aligned=True)
-        audio = self._output(chunks, rate, voice)
-        stream = phoneme_stream(chunks)
-        if stream is None:
-            return audio, None
-        raw = word_starts(spoken_words(text), *stream)
-        # Raw model samples → the pitch variant's resampling (duration ÷ pitch) → OUTPUT_RATE.
-        scale = OUTPUT_RATE / (rate * voice.pitch)
-        return audio, [min(round(s * scale), audio.size) for s in raw]
+        return timed(text, self._output(chunks, rate, voice), phoneme_stream(chunks), rate, voice)
+
+
+def timed(text: str, audio: np.ndarray, stream: tuple[list[int], list[int]] | None, rate: int,
+          voice: Voice) -> tuple[np.ndarray, list[int] | None]:
+    """`audio` and where each spoken word of `text` but the first starts in it (samples at
+    OUTPUT_RATE), from a neural engine's phoneme stream in its own `rate`; None without one."""
+    from pipeline.words import spoken_words, word_starts
+    if stream is None:
+        return audio, None
+    raw = word_starts(spoken_words(text), *stream)
+    # Raw model samples → the pitch variant's resampling (duration ÷ pitch) → OUTPUT_RATE.
+    scale = OUTPUT_RATE / (rate * voice.pitch)
+    return audio, [min(round(s * scale), audio.size) for s in raw]
 
 
 _MARKS = set("ˈˌːˑ")          # stress and length marks: letters for Unicode, not sounds

@@ -26,7 +26,7 @@ import numpy as np
 from pipeline.model import Voice
 from pipeline.normalize.phonemes import BLOCK, to_ipa
 from pipeline.synth.engines import (_MARKS, OUTPUT_RATE, _share_cpu_arena, digest, shift_pitch,
-                                    to_output_rate)
+                                    timed, to_output_rate)
 
 MODEL = "kokoro-v1.0.int8.onnx"
 RATE = 24000
@@ -174,15 +174,8 @@ class KokoroEngine:
     def synthesize_timed(self, text: str, voice: Voice) -> tuple[np.ndarray, list[int] | None]:
         """The audio of synthesize(), and where each spoken word of `text` but the first starts
         in it (samples at OUTPUT_RATE), from the model's durations."""
-        from pipeline.words import spoken_words, word_starts
         pieces = self.run(text, voice)
-        audio = self._output(pieces, voice)
-        stream = phoneme_stream(pieces)
-        if stream is None:
-            return audio, None
-        raw = word_starts(spoken_words(text), *stream)
-        scale = OUTPUT_RATE / (RATE * voice.pitch)
-        return audio, [min(round(s * scale), audio.size) for s in raw]
+        return timed(text, self._output(pieces, voice), phoneme_stream(pieces), RATE, voice)
 
 
 def phoneme_stream(pieces: list) -> tuple[list[int], list[int]] | None:
