@@ -340,8 +340,9 @@ def test_parlamint_since_until_selects_by_sitting_date(tmp_path):
         assert files == [PM_2019]
     with sources([PM_2019, PM_2020], tmp_path, "2020-10-01", "2020-10-01") as files:
         assert files == [PM_2020]
-    with sources([PM_2019, PM_2020], tmp_path, "2024-01-01", None) as files:
-        assert files == []
+    with pytest.raises(InputError, match="no sitting dated from 2024-01-01 among the 2 given"):
+        with sources([PM_2019, PM_2020], tmp_path, "2024-01-01", None):
+            pass                                  # the corpus's date selects nothing: said
     p = subprocess.run([sys.executable, "-m", "pipeline", "parse", "--json", str(PM_2019)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
