@@ -18,15 +18,12 @@ from pipeline.model import Debate, Heading, Speech, Stage
 from pipeline.parse import parse_file
 from pipeline.parse.labels import split_name
 
+from test_readers import debate_words, words  # the Debate side of the word count, one copy
+
 ROOT = Path(__file__).resolve().parents[2]
 DIR = ROOT / "tests" / "fixtures" / "sources" / "an-syceron-16"
 FILES = sorted(DIR.glob("*.xml"))
 NS = "{http://schemas.assemblee-nationale.fr/referentiel}"
-_WORD = re.compile(r"\w+")
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.replace("’", "").replace("'", "").lower())
 
 
 def _text(el) -> str:
@@ -66,19 +63,6 @@ def displayed(d: Debate) -> list[str]:
         else:
             out.append(i.text)
     return out
-
-
-def debate_words(d: Debate) -> collections.Counter:
-    """Title, section titles, headings, stages, paragraphs and labels (once per turn)."""
-    out = words(d.title) + [w for s in d.sections for w in words(s.title)]
-    for i in items(d):
-        if isinstance(i, Speech):
-            if not i.continues:
-                out += words(i.speaker.label)
-            out += [w for p in i.paragraphs for w in words(p)]
-        else:
-            out += words(i.text)
-    return collections.Counter(out)
 
 
 def test_the_twenty_sittings_are_there():
