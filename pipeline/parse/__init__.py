@@ -26,7 +26,7 @@ from pipeline.parse.text import ParseWarning, SYNTHETIC_TITLES, parse_plain
 __all__ = ["parse_file", "parse_text", "summary", "decode", "ParseWarning", "SYNTHETIC_TITLES",
            "FORMATS"]
 
-from pipeline.parse.decode import decode  # noqa: E402  (its home; re-exported)
+from pipeline.parse.decode import clean, decode  # noqa: E402  (their home; re-exported)
 
 FORMATS = ("plain text (one paragraph per line), Assemblée nationale compte rendu HTML, "
            "Assemblée nationale open-data XML (compteRendu), NosDéputés/NosSénateurs JSON, "
@@ -129,16 +129,6 @@ def _json(text: str, source: str):
     except _NotALayout as e:
         raise unknown_layout(source, f"JSON (holding {e})") from None
     return _clean_json(data, source)
-
-
-def clean(text: str) -> str:
-    """``text`` as decode() leaves a file's text: controls that separate words a space, other
-    controls, non-characters and lone surrogates (which no encoder writes) removed."""
-    from pipeline.parse.decode import _CONTROL, _SPACING
-    return _SURROGATE.sub("", _CONTROL.sub("", text.translate(_SPACING)))
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _clean_json(data, source: str):
