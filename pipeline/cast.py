@@ -18,12 +18,11 @@ CLI and the build load the catalog and the records (pipeline.config) and save th
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from pipeline.config import family, format_ref, parse_ref
-from pipeline.french import GENDERS, fold
+from pipeline.french import GENDERS
 from pipeline.model import NARRATOR, Debate, Speaker, Speech, Voice
-from pipeline.sex import people
+from pipeline.sex import folded, people
 from pipeline.voices import InstalledVoice
 
 # Record names of the chair's voices, by the chair's sex (None: unknown).
@@ -37,10 +36,9 @@ _ONE_MEMBER = re.compile(r"^(un|une)\s", re.IGNORECASE)
 
 
 def normalize_name(key: str) -> str:
-    """"Loïc  Hervé" and "loic herve" are one person."""
-    s = unicodedata.normalize("NFKD", key)
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    return " ".join(fold(s).split())
+    """"Loïc  Hervé" and "loic herve" are one person: the form records are keyed by, the one
+    pipeline.sex compares names in."""
+    return folded(key)
 
 
 def find(pool: list[InstalledVoice], ref: str) -> InstalledVoice | None:
