@@ -174,6 +174,8 @@ def main() -> None:
                    check=True, cwd=ROOT)
     # The archive: the 20 whole open-data sittings as one folder, offline engine (issue 23).
     subprocess.run([sys.executable, str(ROOT / "bench" / "bench_archive.py")], check=True, cwd=ROOT)
+    # Intelligibility of every shipped offline voice: WER and Whisper P(French) (issue 25).
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_voices.py")], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":
