@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 TIMED = {
-    "pipeline.build": ["plan", "_master_all", "assemble", "up_to_date", "publish", "_write"],
+    "pipeline.build": ["plan", "assemble", "up_to_date", "publish", "_write"],
     "pipeline.synth": ["Synthesizer.run"],
     "pipeline.write.splice": ["encode_blocks"],
     "pipeline.write.audiobook": ["write_m4b", "write_mp3"],

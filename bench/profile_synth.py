@@ -67,15 +67,15 @@ def raw(reqs, models) -> None:
 
 
 def pipeline(debate, utterances, reqs, models, workers: int, cache_dir: Path) -> None:
-    from pipeline.assemble import Assembly, assemble, master
+    from pipeline.assemble import Assembly, assemble
     from pipeline.cache import Cache
     from pipeline.synth import Synthesizer
     from pipeline.synth.engines import OUTPUT_RATE
     from pipeline.write.splice import BLOCK, MARGIN
-    audio, _ = Synthesizer(models, Cache(cache_dir), workers).run(reqs, progress=False)
     config = Assembly.load()
-    assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio], debate, OUTPUT_RATE,
-             grid=(BLOCK, MARGIN))
+    audio, _ = Synthesizer(models, Cache(cache_dir), workers).run(reqs, progress=False,
+                                                                  master=config)
+    assemble(utterances, audio, debate, OUTPUT_RATE, config, grid=(BLOCK, MARGIN))
 
 
 def stages(stats: pstats.Stats, wall: float) -> list[str]:

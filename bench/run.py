@@ -58,7 +58,7 @@ def _requests(cast_file: Path):
 
 def phase(name: str, workdir: Path) -> dict:
     """One measurement, in this (fresh) process."""
-    from pipeline.assemble import Assembly, assemble, master
+    from pipeline.assemble import Assembly, assemble
     from pipeline.cache import Cache
     from pipeline.synth import Synthesizer
     from pipeline.synth.engines import OUTPUT_RATE
@@ -91,11 +91,11 @@ def phase(name: str, workdir: Path) -> dict:
         out["audio_s"] = samples / OUTPUT_RATE
     elif name.startswith("pipeline"):
         workers = int(name[len("pipeline"):])
-        audio, stats = Synthesizer(models, Cache(workdir / f"cache{workers}"), workers).run(
-            requests, progress=False)
+        # Mastered where synthesized (in the workers), as a build does.
         config = Assembly.load()
-        assemble(utterances, [master(a, OUTPUT_RATE, config) for a in audio], debate, OUTPUT_RATE,
-                 grid=(BLOCK, MARGIN))
+        audio, stats = Synthesizer(models, Cache(workdir / f"cache{workers}"), workers).run(
+            requests, progress=False, master=config)
+        assemble(utterances, audio, debate, OUTPUT_RATE, config, grid=(BLOCK, MARGIN))
         out["audio_s"] = stats.samples / OUTPUT_RATE
     elif name in ("build", "rebuild", "long-build", "long-rebuild"):
         # A rebuild writes over the build's own out folder, as after an edit in place: the

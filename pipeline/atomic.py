@@ -120,11 +120,14 @@ def atomic_path(path: Path, durable: bool = False) -> Iterator[Path]:
         raise OSError(e.errno, e.strerror, str(path.parent)) from None
     with _GUARD:
         stage = _STAGED.get(path.parent.resolve())
-    # Same suffix as the target: tools like ffmpeg pick the format from it. Created 0666 less
-    # the umask, as any file the user makes (mkstemp's 0600 would hide outputs from a server).
+    # Same suffix as the target: tools like ffmpeg pick the format from it; but a durable
+    # file's (a cache entry's) ends otherwise, so that no listing of entries (*.pcm) counts
+    # one still being synced. Created 0666 less the umask, as any file the user makes
+    # (mkstemp's 0600 would hide outputs from a server).
+    suffix = f"{path.suffix}.tmp" if durable else path.suffix
     while True:
         tmp = (stage.scratch if stage else path.parent) / (
-            f".{path.stem}.part-{os.getpid()}-{next(_COUNT)}{path.suffix}")
+            f".{path.stem}.part-{os.getpid()}-{next(_COUNT)}{suffix}")
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             break

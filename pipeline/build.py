@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.assemble import (CONFIG as ASSEMBLY_CONFIG, Assembly, assemble, cue, level, limit,
-                               master)
-from pipeline.cache import Cache, pack_pcm, unpack_pcm
+
+from pipeline.assemble import (CONFIG as ASSEMBLY_CONFIG, Assembly, block_clips, cue, layout,
+                               lead_of, master, parts, render)
+from pipeline.cache import Cache
 from pipeline.cast import cast, cast_notes
 from pipeline.config import load_cast, load_catalog, records_path, save_records, voices_dir as default_voices
+from pipeline.errors import ToolError
+from pipeline.mastered import get_master, master_key
 from pipeline.model import Debate, InputError, Timeline, Utterance, Voice
-from pipeline.outdir import publish, sitting_folder, up_to_date, writing
+from pipeline.outdir import STAMP, publish, sitting_folder, up_to_date, writing
 from pipeline.parse import parse_file
 from pipeline.segment import segment
 from pipeline.synth import Stats, Synthesizer
@@ -143,25 +145,51 @@ def finish(plan: Plan, cache: Cache, workers: int | None = None, progress: bool 
             return unchanged(p)
         synth.scratch = w.stage.scratch
         timed = p.granularity == "word"
-        damaged = synth.cache.damaged
-        # An utterance already mastered is not synthesized nor mastered again.
-        ready = {k: m for k in dict.fromkeys(keys)
-                 if (m := _get_master(synth.cache, k, config)) is not None}
-        synthesized, stats = synth.run(p.requests, progress=progress, keys=keys, words=timed,
-                                       ready={k: len(m) for k, m in ready.items()})
-        mastered = _master_all(synth.cache, keys, synthesized, config, ready)
-        stats.damaged = synth.cache.damaged - damaged          # the mastered entries' too
-        by_id = {u.id: a for u, a in zip(p.spoken, mastered)}
+        # Synthesized and mastered where missing (mastering in the workers). Into a folder
+        # that holds a build already (a rebuild after an edit), the others' lengths alone are
+        # read, their audio only where a block of the book changed; a first build reads and
+        # checks all of it (a damaged entry is then found, made again and counted).
+        again = (out_dir / STAMP).exists()
+        got, stats = synth.run(p.requests, progress=progress, keys=keys, words=timed,
+                               master=config, audio=not again)
+        sizes = got if again else [a.size for a in got]
+        read = {} if again else dict(enumerate(got))
         chime = master(cue(OUTPUT_RATE, config.cue_ms), OUTPUT_RATE, config)
-        audio = [by_id.get(u.id, chime) for u in utterances]
+        spoken = {u.id: i for i, u in enumerate(p.spoken)}
+        lengths = [sizes[spoken[u.id]] if u.id in spoken else chime.size for u in utterances]
         starts = None
         if timed:
             from pipeline.words import display_starts
             spoken_starts = dict(zip((u.id for u in p.spoken), synth.word_starts(keys)))
             starts = [display_starts(u.text, spoken_starts.get(u.id)) for u in utterances]
-        pcm, timeline = assemble(utterances, audio, p.debate, OUTPUT_RATE, config, starts, GRID)
+        timeline = layout(utterances, lengths, p.debate, OUTPUT_RATE, config, starts, GRID)
+
+        def audio(i: int) -> np.ndarray:
+            j = spoken.get(utterances[i].id)
+            if j is None:
+                return chime
+            m = read[j] if j in read else get_master(synth.cache, keys[j], config)
+            if m is None:            # damaged since it was measured: made again, same length
+                (m,), _ = synth.run([p.requests[j]], progress=False, keys=[keys[j]],
+                                    master=config)
+            if m.size != lengths[i]:
+                raise ToolError(f"{synth.cache.root}: an utterance's audio changed length "
+                                "during the build (a cache shared with another version?)")
+            return m
+
+        # Each block named by what it is made of (mastered audio keys and silences): an
+        # unchanged block is found encoded without reading its audio.
+        pieces = parts(timeline, lengths, lead_of(OUTPUT_RATE, config, GRID))
+        cue_name = f"cue|{config.cue_ms}|" + master_key("", config)
+        names = [master_key(keys[spoken[u.id]], config) if u.id in spoken else cue_name
+                 for u in utterances]
+        groups = block_clips(timeline)
+        contents = [hashlib.sha256(repr([(names[i], pieces[i]) for i in g]).encode())
+                    .hexdigest() for g in groups]
+        book = lambda j: render([pieces[i] for i in groups[j]],                # noqa: E731
+                                [audio(i) for i in groups[j]])
         w.where = out_dir
-        _write(out_dir, out_dir.name, p.debate, utterances, timeline, pcm, p.voices,
+        _write(out_dir, out_dir.name, p.debate, utterances, timeline, (book, contents), p.voices,
                synth.cache.root / "encoded")
         publish(w, p.stamp)
     return Result(out_dir, stats, p.debate, utterances, p.voices, timeline, p.warnings)
@@ -172,77 +200,7 @@ def unchanged(p: Plan) -> Result:
     return Result(p.out_dir, None, p.debate, p.utterances, p.voices, warnings=p.warnings)
 
 
-def master_key(k: str, config: Assembly) -> str:
-    return hashlib.sha256(f"{k}|master|{config.target_lufs}|{config.true_peak_dbtp}"
-                          .encode()).hexdigest()
-
-
-# A mastered utterance is its raw audio times one loudness gain, but where the limiter acted:
-# stored as that gain and the difference (zero almost everywhere: 1.9 % of the raw entry's
-# size, measured), so the cache keeps the raw audio (mastering can change) and the mastered
-# (mastering costs ≈ 45 s per hour of audio) for little more than the raw alone.
-_MASTERED = struct.Struct("<4sf")
-
-
-def _mastered(pcm: np.ndarray, config: Assembly) -> tuple[np.ndarray, np.float32]:
-    """assemble.master() of one utterance (the same samples: tested), and its loudness gain."""
-    x = level(pcm, OUTPUT_RATE, config.target_lufs)
-    m = np.clip(np.round(limit(x, OUTPUT_RATE, config.true_peak_dbtp) * 32767.0),
-                -32767, 32767).astype(np.int16)
-    i = int(np.argmax(np.abs(pcm))) if pcm.size else 0
-    gain = np.float32(float(x[i]) * 32768.0 / float(pcm[i])) if pcm.size and pcm[i] else np.float32(1)
-    return m, gain
-
-
-def _leveled(pcm: np.ndarray, gain: np.float32) -> np.ndarray:
-    """The raw audio at `gain` as master() rounds it, without the limiter: master()'s float32
-    operations in its order, in place (a rebuild does this for every utterance)."""
-    x = pcm.astype(np.float32)
-    x /= 32768.0
-    x *= gain
-    x *= 32767.0
-    np.round(x, out=x)
-    np.clip(x, -32767, 32767, out=x)
-    return x.astype(np.int16)
-
-
-def _put_master(cache: Cache, k: str, config: Assembly, raw: np.ndarray) -> np.ndarray:
-    m, gain = _mastered(raw, config)
-    diff = m - _leveled(raw, gain)                        # int16, wraps: exactly undone
-    cache.write(cache.path(master_key(k, config)),
-                _MASTERED.pack(b"MST1", gain) + pack_pcm(diff, order=0))
-    return m
-
-
-def _get_master(cache: Cache, k: str, config: Assembly) -> np.ndarray | None:
-    """The mastered audio of raw key k from the cache: None when it or the raw audio it is
-    stored against is missing or damaged (both are then made again)."""
-    payload = cache.read(cache.path(master_key(k, config)))
-    if payload is None or len(payload) < _MASTERED.size:
-        return None
-    tag, gain = _MASTERED.unpack_from(payload)
-    diff = unpack_pcm(payload[_MASTERED.size:]) if tag == b"MST1" else None
-    raw = cache.get(k) if diff is not None else None
-    if raw is None or raw.size != diff.size:
-        return None
-    return _leveled(raw, np.float32(gain)) + diff
-
-
-def _master_all(cache: Cache, keys: list[str], audio: list, config: Assembly,
-                ready: dict) -> list:
-    """Mastered utterances, through the cache: a rebuild re-masters only what changed.
-    `ready`: those already mastered, by raw key."""
-    out = []
-    for k, pcm in zip(keys, audio):
-        m = ready.get(k)
-        if m is None:
-            m = _put_master(cache, k, config, pcm)
-            ready[k] = m
-        out.append(m)
-    return out
-
-
-def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store) -> None:
+def _write(out_dir, stem, debate, utterances, timeline, book, voices, audio_store) -> None:
     from pipeline.write.audiobook import write_m4b, write_mp3
     from pipeline.write.cover import cover
     from pipeline.write.present import description as describe
@@ -255,7 +213,7 @@ def _write(out_dir, stem, debate, utterances, timeline, pcm, voices, audio_store
     art = cover(debate)
     # The book's audio, block by block: only the blocks that changed are encoded (the M4B and
     # the EPUB share the AAC). Each writer mostly waits on ffmpeg: run them side by side.
-    aac, mp3 = encode_blocks(pcm, timeline, (AAC, MP3), audio_store)
+    aac, mp3 = encode_blocks(book[0], timeline, (AAC, MP3), audio_store, book[1])
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(3) as pool:
         jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", aac, timeline, debate, description, art),

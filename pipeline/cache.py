@@ -128,6 +128,22 @@ class Cache:
         payload = self.read(self.path(k))
         return None if payload is None else unpack_pcm(payload)
 
+    def peek_samples(self, path: Path, skip: int = 0) -> int | None:
+        """How many samples the audio stored at `path` (pack_pcm's, after `skip` bytes of the
+        payload) holds, from the entry's first bytes alone: enough to lay out a book. Not
+        checked: the audio is where it is read, and a damaged entry is then made again, of the
+        same length. None when there is no such entry."""
+        at = _HEAD.size + skip
+        try:
+            with open(path, "rb") as f:
+                head = f.read(at + _PCM.size)
+        except FileNotFoundError:
+            return None
+        if len(head) < at + _PCM.size or head[:4] != MAGIC:
+            return None
+        tag, n = _PCM.unpack_from(head, at)
+        return n if tag in (b"PCM0", b"PCM2") else None
+
     def __contains__(self, k: str) -> bool:
         return self.path(k).exists()
 

@@ -124,14 +124,14 @@ def jobs_of(plans: list, cache) -> list[tuple]:
     """The synthesis jobs (key, spoken, voice, timed) the cache lacks, deduped over all the
     plans, longest first. Entries are looked up, not read: finish() synthesizes again a damaged
     one (and counts it)."""
-    from pipeline.build import master_key
+    from pipeline.mastered import master_path
     from pipeline.synth import TIMED_ENGINES
     jobs: dict[str, tuple] = {}
     for p in plans:
         for k, (spoken, voice) in zip(p.keys, p.requests):
             timed = p.granularity == "word" and voice.engine in TIMED_ENGINES
             if k in jobs or (timed and cache.has_words(k)) or (not timed and (
-                    k in cache or master_key(k, p.config) in cache)):
+                    k in cache or master_path(cache, k, p.config).exists())):
                 continue
             jobs[k] = (k, spoken, voice, timed)
     return sorted(jobs.values(), key=lambda j: (-len(j[1]), j[0]))

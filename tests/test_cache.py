@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.assemble import Assembly, master
-from pipeline.build import _get_master, _mastered, _put_master, master_key
+from pipeline.mastered import (get_master as _get_master, master_path, master_samples,
+                               mastered as _mastered, put_master as _put_master)
 from pipeline.cache import Cache, pack_pcm, unpack_pcm
 from pipeline.model import Voice
 from pipeline.parse import parse_file
@@ -62,9 +63,31 @@ def test_mastered_is_master_and_stored_small(spoken):
         assert np.array_equal(m, master(a, OUTPUT_RATE, config))
         assert np.array_equal(_put_master(cache, k, config, a), m)
         assert np.array_equal(_get_master(cache, k, config), m)
-    mastered = sum(cache.path(master_key(k, config)).stat().st_size for k in keys)
+        assert master_samples(cache, k, config) == m.size           # from the header alone
+    mastered = sum(master_path(cache, k, config).stat().st_size for k in keys)
     raw = sum(cache.path(k).stat().st_size for k in keys)
     assert mastered < 0.1 * raw, (mastered, raw)
+    assert master_samples(cache, "0" * 64, config) is None
+
+
+def test_loudness_and_limiter_filters_are_the_references(spoken):
+    """The numpy K-weighted loudness is pyloudnorm's (scipy lfilter) on real speech, short
+    (tiled) and long; the limiter's O(n) window filters are scipy.ndimage's."""
+    import pyloudnorm
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    from pipeline.assemble import MIN_MEASURE_S, loudness, moving_mean, moving_min
+    _, _, audio = spoken
+    meter = pyloudnorm.Meter(OUTPUT_RATE)
+    for a in [*audio, np.concatenate(audio), audio[0][:OUTPUT_RATE // 5]]:
+        x = a.astype(np.float32) / 32768
+        ref = x if x.size >= MIN_MEASURE_S * OUTPUT_RATE else \
+            np.tile(x, int(MIN_MEASURE_S * OUTPUT_RATE) // x.size + 1)[:int(MIN_MEASURE_S * OUTPUT_RATE)]
+        assert abs(loudness(x, OUTPUT_RATE) - meter.integrated_loudness(ref.astype(np.float64))) < 1e-6
+        r = np.abs(x) + np.float32(0.25)
+        for w in (3, 111):
+            assert np.array_equal(moving_min(r, w), minimum_filter1d(r, w))
+            assert np.abs(moving_mean(r, w) - uniform_filter1d(r, w)).max() < 1e-6
+    assert loudness(np.zeros(OUTPUT_RATE, np.float32), OUTPUT_RATE) == float("-inf")
 
 
 def test_mastered_without_its_raw_audio_is_missing(spoken, tmp_path):

@@ -128,3 +128,35 @@ def test_foreign_previous_file_is_ignored(books, tmp_path, previous):
     book.write_bytes(previous)
     assert _write(book, before) == 0
     assert book.read_bytes() == full.read_bytes()
+
+
+def test_an_edit_rebuilt_in_place_reads_only_its_paragraphs_audio(mbrola_dir, tmp_path,
+                                                                   monkeypatch):
+    """A rebuild into the folder of the previous build lays the book out from the cached
+    lengths (entry headers) and reads the mastered audio of the changed paragraph only; its
+    outputs are the bytes of a first build of the edited text with a fresh cache (real
+    synthesis: the offline engine)."""
+    import pipeline.build as build_module
+    from pipeline.cache import Cache
+    src = excerpt(SENAT, tmp_path / "extrait.txt", 30)
+    kw = dict(workers=1, progress=False, cast_file=tmp_path / "cast.toml")
+    build_module.build(src, tmp_path / "dist", mbrola_dir, cache=Cache(tmp_path / "cache"), **kw)
+    text = src.read_text("utf-8")
+    assert EDIT[0] in text
+    src.write_text(text.replace(*EDIT), "utf-8")
+    reads, real = [], build_module.get_master
+    monkeypatch.setattr(build_module, "get_master",
+                        lambda cache, k, config: reads.append(k) or real(cache, k, config))
+    again = build_module.build(src, tmp_path / "dist", mbrola_dir,
+                               cache=Cache(tmp_path / "cache"), **kw)
+    assert again.stats.synthesized == 1
+    edited = next(u for u in again.utterances if "vraiment" in u.text)
+    paragraph = [u for u in again.utterances
+                 if (u.section, u.turn, u.paragraph) == (edited.section, edited.turn, edited.paragraph)]
+    assert len(reads) == len(paragraph) < len(again.utterances) // 4
+    monkeypatch.undo()
+    fresh = build_module.build(src, tmp_path / "fresh", mbrola_dir,
+                               cache=Cache(tmp_path / "fresh-cache"), **kw)
+    for ext in (".m4b", ".mp3", ".epub", ".vtt"):
+        name = f"{src.stem}{ext}"
+        assert (again.out_dir / name).read_bytes() == (fresh.out_dir / name).read_bytes(), ext

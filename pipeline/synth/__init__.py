@@ -101,12 +101,17 @@ def render(engines: Engines, text: str, voice: Voice, timed: bool) -> tuple[np.n
                         f"{last_line(str(e) or type(e).__name__)}") from None
 
 
-def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool) -> int:
-    """Synthesize one utterance into the cache (its word times too when `timed`)."""
+def _store(engines: Engines, cache: Cache, k: str, text: str, voice: Voice, timed: bool,
+           master=None) -> int:
+    """Synthesize one utterance into the cache (its word times too when `timed`; its mastered
+    audio too with `master`, an assemble.Assembly: mastering then runs in the workers)."""
     pcm, starts = render(engines, text, voice, timed)
     if timed:
         cache.put_words(k, starts)
     cache.put(k, pcm)
+    if master is not None:
+        from pipeline.mastered import put_master
+        put_master(cache, k, master, pcm)
     return len(pcm)
 
 
@@ -114,7 +119,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(models: dict[str, Path], threads: int, cache_root: Path,
-                 scratch: Path | None) -> None:
+                 scratch: Path | None, master=None) -> None:
     # Ctrl-C is the parent's to handle (it stops the pool): a worker ignores it (it was born
     # ignoring it, see _children_ignore_sigint). SIGTERM (pool.terminate()) ends it at once:
     # its temp files are in the build's scratch folder, which the next build removes.
@@ -124,6 +129,7 @@ def _init_worker(models: dict[str, Path], threads: int, cache_root: Path,
         tempfile.tempdir = str(scratch)
     _WORKER["engines"] = Engines(models, threads)
     _WORKER["cache"] = Cache(cache_root)
+    _WORKER["master"] = master
 
 
 def _die_with_parent() -> None:
@@ -142,7 +148,7 @@ def _die_with_parent() -> None:
 def _work(job: tuple[str, str, Voice, bool]) -> tuple[str, int]:
     """Synthesize one utterance and store it: the cache is the only channel back, so a killed
     build keeps every finished utterance."""
-    return job[0], _store(_WORKER["engines"], _WORKER["cache"], *job)
+    return job[0], _store(_WORKER["engines"], _WORKER["cache"], *job, _WORKER["master"])
 
 
 def cores() -> int:
@@ -195,13 +201,17 @@ class Synthesizer:
 
     def run(self, requests: list[tuple[str, Voice]], progress: bool = True,
             keys: list[str] | None = None, words: bool = False,
-            ready: dict[str, int] | None = None) -> tuple[list[np.ndarray | None], Stats]:
+            master=None, audio: bool = True) -> tuple[list, Stats]:
         """Audio for each (spoken, voice) request, in order; synthesizes only cache misses.
         `keys`: the requests' cache keys when the caller already has them. `words`: Piper and
         espeak-ng + MBROLA utterances also get their word times (word_starts); one cached
-        without them is synthesized again (same audio) to get them. `ready`: keys whose audio
-        the caller already has in another form (their length in samples): neither read nor
-        synthesized, their audio None."""
+        without them is synthesized again (same audio) to get them. `master` (an
+        assemble.Assembly): the audio is mastered (pipeline/mastered.py), where it is
+        synthesized, and kept mastered in the cache. `audio=False` (with `master`): only each
+        one's length in samples, its mastered audio left in the cache for the caller to read
+        where it needs it (pipeline/mastered.get_master): a rebuild reads no unchanged audio."""
+        from pipeline.mastered import get_master, master_samples, put_master
+        lengths = master and not audio
         t0 = time.perf_counter()
         stats = Stats()
         keys = keys or [self.key(spoken, voice) for spoken, voice in requests]
@@ -212,29 +222,41 @@ class Synthesizer:
             if k in found:
                 continue
             timed = words and voice.engine in TIMED_ENGINES
-            if ready and k in ready and not (timed and not self.cache.has_words(k)):
-                found[k] = None
-                continue
-            found[k] = self.cache.get(k)         # checked: a damaged entry reads as missing
-            if found[k] is None or (timed and not self.cache.has_words(k)):
+            if timed and not self.cache.has_words(k):
                 todo[k] = (k, spoken, voice, timed)
+                continue
+            if lengths and k in self.cache:
+                found[k] = master_samples(self.cache, k, master)
+                if found[k] is not None:
+                    continue
+            # Checked: a damaged entry reads as missing.
+            found[k] = get_master(self.cache, k, master) if master else None
+            if found[k] is None:
+                found[k] = self.cache.get(k)
+                if found[k] is None:
+                    todo[k] = (k, spoken, voice, timed)
+                elif master:                 # synthesized by a build with another mastering
+                    found[k] = put_master(self.cache, k, master, found[k])
+            if lengths and found[k] is not None:
+                found[k] = found[k].size
         stats.damaged = self.cache.damaged - damaged
-        stats.reused = len(found) - len(todo)
+        stats.reused = len(set(keys)) - len(todo)
         # Longest first: the pool's tail is then short sentences.
         jobs = sorted(todo.values(), key=lambda j: (-len(j[1]), j[0]))
         if jobs:
-            self._run_jobs(jobs, stats, progress)
+            self._run_jobs(jobs, stats, progress, master)
             for k in todo:
-                found[k] = self.cache.get(k)
+                found[k] = master_samples(self.cache, k, master) if lengths else \
+                    get_master(self.cache, k, master) if master else self.cache.get(k)
                 if found[k] is None:
                     raise ToolError(f"{self.cache.root}: an utterance just synthesized cannot "
                                     "be read back from the cache")
-        audio = [found[k] for k in keys]
-        stats.samples = sum(len(a) if a is not None else ready[k] for k, a in zip(keys, audio))
+        out = [found[k] for k in keys]
+        stats.samples = sum(a if lengths else len(a) for a in out)
         stats.seconds = time.perf_counter() - t0
-        return audio, stats
+        return out, stats
 
-    def _run_jobs(self, jobs, stats: Stats, progress: bool) -> None:
+    def _run_jobs(self, jobs, stats: Stats, progress: bool, master=None) -> None:
         bar = _Progress(len(jobs), enabled=progress)
         try:
             # A pool costs each worker its start (imports, its voices: about a second): as many
@@ -243,14 +265,14 @@ class Synthesizer:
             if workers == 1:
                 engines = self._engines
                 for job in jobs:
-                    n = _store(engines, self.cache, *job)
+                    n = _store(engines, self.cache, *job, master)
                     stats.calls.append(job[1])
                     bar.advance(n)
             else:
                 ctx = mp.get_context("spawn")    # no fork of loaded onnx sessions
                 with _children_ignore_sigint():
                     pool = ctx.Pool(workers, _init_worker,
-                                    (self.models, 1, self.cache.root, self.scratch))
+                                    (self.models, 1, self.cache.root, self.scratch, master))
                 with pool:
                     texts = {j[0]: j[1] for j in jobs}
                     for k, n in pool.imap_unordered(_work, jobs, chunksize=1):

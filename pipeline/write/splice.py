@@ -197,20 +197,34 @@ def _encode_batch(blocks: list[np.ndarray], codec: Codec, rate: int) -> list[byt
     return out
 
 
-def encode_blocks(pcm: np.ndarray, timeline, codecs: Sequence[Codec],
-                  store: Path | None = None) -> list[list[bytes]]:
+def encode_blocks(pcm, timeline, codecs: Sequence[Codec], store: Path | None = None,
+                  contents: list[str] | None = None) -> list[list[bytes]]:
     """Each block of the book encoded by each codec to exactly its own frames (a list per codec).
     With `store`, kept there by content: a block whose audio did not change is never encoded
-    again."""
+    again. `pcm`: the book's audio; or, with `contents` (per block, a string that names its
+    audio exactly), a function giving block j's audio, called only for blocks not yet encoded:
+    a rebuild then reads no unchanged audio."""
     import os
     rate = timeline.rate
-    blocks = [pcm[a:b] for a, b in spans(timeline)]
-    for (a, b), blk in zip(spans(timeline), blocks):
+    bounds = spans(timeline)
+    get = pcm
+    if contents is None:                 # the whole book: blocks named by their audio's digest
+        get = lambda j: pcm[bounds[j][0]:bounds[j][1]]              # noqa: E731
+
+    @lru_cache(maxsize=None)
+    def block(j: int) -> np.ndarray:
+        a, b = bounds[j]
+        blk = get(j)
         if (b - a) % BLOCK or blk.size != b - a:
             raise ValueError(f"block {a}–{b} is not a whole number of {BLOCK}-sample frames")
-    # One digest per block, whatever the codecs.
-    contents = [hashlib.sha256(memoryview(np.ascontiguousarray(b, dtype="<i2")).cast("B"))
-                .hexdigest() for b in blocks]
+        return blk
+
+    if contents is None:
+        contents = [hashlib.sha256(memoryview(np.ascontiguousarray(block(j), dtype="<i2"))
+                                   .cast("B")).hexdigest() for j in range(len(bounds))]
+    for a, b in bounds:
+        if (b - a) % BLOCK:
+            raise ValueError(f"block {a}–{b} is not a whole number of {BLOCK}-sample frames")
     codecs = [_measured(codec, rate, Path(store) if store else None) for codec in codecs]
     out: list[list[bytes | None]] = []
     kept: list[list[Path | None]] = []
@@ -221,8 +235,11 @@ def encode_blocks(pcm: np.ndarray, timeline, codecs: Sequence[Codec],
         out.append([_read_block(p) for p in kept[c]])
         todo = [i for i, o in enumerate(out[c]) if o is None]
         batches += [(c, todo[j:j + BATCH]) for j in range(0, len(todo), BATCH)]
+    for _, idx in batches:               # the audio each batch needs, read once, here
+        for i in idx:
+            block(i)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        done = pool.map(lambda job: _encode_batch([blocks[i] for i in job[1]], codecs[job[0]],
+        done = pool.map(lambda job: _encode_batch([block(i) for i in job[1]], codecs[job[0]],
                                                   rate), batches)
         for (c, idx), encoded in zip(batches, done):
             for i, data in zip(idx, encoded):
