@@ -263,7 +263,7 @@ def _build_files(args, files: list[Path]) -> int:
         if r.stats is None:
             _say(f"{f.stem}: up to date ({r.out_dir})")
         else:
-            _say(f"{f.stem}: {r.stats.summary()} → {r.out_dir}")
+            _say(f"{f.stem}: {r.stats.summary()} → {r.out_dir}; {_engines(r.voices)}")
     if built:
         from pipeline.outdir import lock
         from pipeline.write.feed import write_feed
@@ -279,6 +279,17 @@ def _build_files(args, files: list[Path]) -> int:
         _say(f"podcast feed: {feed}")
         _say(f"archive index: {index}")
     return 2 if failed else 0
+
+
+def _engines(voices: dict) -> str:
+    """Which engine speaks whom, in a few words: 'narrator on kokoro, speakers: 9 kokoro, 14
+    mbrola'."""
+    from collections import Counter
+    from pipeline.model import NARRATOR
+    counts = Counter(v.engine for k, v in voices.items() if k != NARRATOR)
+    said = ", ".join(f"{n} {e}" for e, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    narrator = voices.get(NARRATOR)
+    return (f"narrator on {narrator.engine}, " if narrator else "") + f"speakers: {said or 'none'}"
 
 
 def _build_one(args, f: Path, lexicon):
