@@ -97,6 +97,22 @@ def phase(name: str, workdir: Path) -> dict:
             requests, progress=False, master=config)
         assemble(utterances, audio, debate, OUTPUT_RATE, config, grid=(BLOCK, MARGIN))
         out["audio_s"] = stats.samples / OUTPUT_RATE
+    elif name == "breaths":
+        # Issue 26 item 18: one unpunctuated 100 KB sentence (the seed's words) is said in
+        # breaths of at most MAX_UTTERANCE characters; its first four, each voice, one worker
+        # in this process: the peak RSS of a worker whatever the sentence.
+        import re
+        from pipeline.normalize import normalize
+        from pipeline.segment import split_sentences
+        words = re.sub(r"[^\w’' -]+", " ", SEED.read_text("utf-8")).split()
+        sentence = " ".join((words * (100_000 // len(" ".join(words)) + 1)))[:100_000]
+        breaths = split_sentences(sentence)
+        out["breaths"], out["longest"] = len(breaths), max(map(len, breaths))
+        voices = list(dict.fromkeys(v for _, v in requests))
+        audio, stats = Synthesizer(models, Cache(workdir / "cache-breaths"), 1).run(
+            [(normalize(b), voices[i % len(voices)]) for i, b in enumerate(breaths[:4])],
+            progress=False)
+        out["audio_s"] = stats.samples / OUTPUT_RATE
     elif name in ("build", "rebuild", "long-build", "long-rebuild"):
         # A rebuild writes over the build's own out folder, as after an edit in place: the
         # writers may reuse what it holds (the EPUB's unchanged members).
@@ -152,6 +168,7 @@ def main() -> None:
         re = run_phase("rebuild", work)
         long_full = run_phase("long-build", work)
         long_re = run_phase("long-rebuild", work)
+        breaths = run_phase("breaths", work)
     print(f"\nseed: {raw['utterances']} utterances, {raw['characters']} characters, "
           f"{raw['audio_s'] / 60:.1f} min of audio; 6 medium voices cast; {cores} cores")
     print(f"raw Piper, 1 process 1 thread     {raw['seconds']:7.1f} s  RTF {raw['seconds'] / raw['audio_s']:.3f}  peak RSS {raw['peak_rss_mb']} MB")
@@ -165,6 +182,10 @@ def main() -> None:
           f"rebuild after a one-paragraph edit {long_re['seconds']:.1f} s = "
           f"{100 * long_re['seconds'] / long_full['seconds']:.1f} % (target ≤ 3 %), "
           f"{long_re['synthesized']} utterance(s) synthesized")
+    print(f"peak RSS of one process: {many['peak_rss_mb']} MB on the seed ({cores} workers); "
+          f"{breaths['peak_rss_mb']} MB saying a 100 KB unpunctuated sentence's longest breaths "
+          f"({breaths['breaths']} breaths of at most {breaths['longest']} characters; the "
+          f"sentence said whole took 5.5 GB before issue 26)")
     # Ray against the local pool, with the same voices (issue 16).
     subprocess.run([sys.executable, str(ROOT / "bench" / "bench_cluster.py"), str(VOICES)],
                    check=True, cwd=ROOT)
