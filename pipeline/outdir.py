@@ -200,7 +200,11 @@ def up_to_date(out_dir: Path, inputs: str) -> bool:
 def publish(w: Writing, inputs: str) -> None:
     """Every staged output into place, between removing the old stamp and writing the new."""
     (w.out_dir / STAMP).unlink(missing_ok=True)
-    outputs = {target.name: _seen(target) for target in w.stage.publish()}
+    # Hashed side by side (hashlib lets go of the GIL): the books are hundreds of MB.
+    from concurrent.futures import ThreadPoolExecutor
+    targets = list(w.stage.publish())
+    with ThreadPoolExecutor(max(1, min(len(targets), os.cpu_count() or 1))) as pool:
+        outputs = {t.name: seen for t, seen in zip(targets, pool.map(_seen, targets))}
     write_text(w.out_dir / STAMP, json.dumps({"inputs": inputs, "outputs": outputs},
                                              sort_keys=True, indent=1))
     w.stage.publish()
