@@ -174,3 +174,11 @@ def test_cast_gives_kokoro_to_the_narrator_and_the_women(tmp_path):
     assert all(v["engine"] == "mbrola" for v in men)
     renderings = {(v["length_scale"], v["pitch"]) for v in women + [narrator]}
     assert len(renderings) == len(women) + 1
+    # What a build says of it, on the line that ends each sitting (`make audio`'s summary).
+    from pipeline.cli import _engines
+    line = _engines({"__narrator__": Voice(narrator["engine"], narrator["voice"]),
+                     **{k: Voice(v["engine"], v["voice"]) for k, v in cast.items()}})
+    by_engine = {e: sum(v["engine"] == e for v in cast.values()) for e in ("kokoro", "mbrola")}
+    assert by_engine["kokoro"] >= len(women) and by_engine["mbrola"] >= len(men)
+    assert line.startswith("narrator on kokoro, speakers: ")
+    assert f"{by_engine['kokoro']} kokoro" in line and f"{by_engine['mbrola']} mbrola" in line
