@@ -195,7 +195,8 @@ def test_one_progress_display_for_the_run(cluster, inputs, tmp_path):
         [sys.executable, "-m", "pipeline", "build", *inputs, "--voices", tmp_path / "voices",
          "--cache", tmp_path / "cache", "--out", tmp_path / "dist", "--cast",
          tmp_path / "cast.toml", "--cluster", cluster.address],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=secondary, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=secondary, text=True,
+        env={**os.environ, "TERM": "xterm"})      # a terminal that draws (not TERM=dumb)
     os.close(secondary)
     seen = b""
     while True:

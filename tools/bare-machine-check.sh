@@ -38,7 +38,7 @@ fi
 ROOT=
 cleanup() {
   [ -n "$ROOT" ] || return 0
-  for m in dev/shm dev/pts dev sys proc; do
+  for m in dev/shm dev/pts dev sys proc ""; do
     if mountpoint -q "$ROOT/$m"; then umount "$ROOT/$m"; fi
   done
   [ -n "${KEEP:-}" ] || rm -rf "$ROOT"
@@ -51,6 +51,11 @@ for order in $ORDERS; do
   ROOT=$WORK/root-${order/,/-}
   rm -rf "$ROOT" && mkdir -p "$ROOT"
   tar -C "$ROOT" -xf "$BASE"
+  # The root a mount point of its own, private, as every container's and schroot's is: the
+  # tests that mount (read-only and full-disk folders, a driver no node sees) run in
+  # `unshare --mount`, which makes "/" private and fails where "/" is a mere folder.
+  mount --bind "$ROOT" "$ROOT"
+  mount --make-private "$ROOT"
   mount -t proc proc "$ROOT/proc"
   mount -t sysfs sys "$ROOT/sys"
   mount --bind /dev "$ROOT/dev"
