@@ -265,10 +265,9 @@ def assemble(utterances: list[Utterance], mastered: list[np.ndarray], debate: De
              grid: tuple[int, int] = NO_GRID) -> tuple[np.ndarray, Timeline]:
     """The book (mono int16) from mastered utterances, and its Timeline (see layout)."""
     config = config or Assembly.load()
-    timeline = layout(utterances, [m.size for m in mastered], debate, rate, config, words, grid)
-    heads = parts(timeline, [m.size for m in mastered], lead_of(rate, config, grid))
-    pcm = render(heads, mastered)
-    return pcm, timeline
+    sizes = [m.size for m in mastered]
+    timeline = layout(utterances, sizes, debate, rate, config, words, grid)
+    return render(parts(timeline, sizes, lead_of(rate, config, grid)), mastered), timeline
 
 
 def lead_of(rate: int, config: Assembly, grid: tuple[int, int] = NO_GRID) -> int:

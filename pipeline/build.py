@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from pipeline.assemble import (CONFIG as ASSEMBLY_CONFIG, Assembly, block_clips, cue, layout,
                                lead_of, master, parts, render)
 from pipeline.cache import Cache

@@ -215,16 +215,16 @@ def encode_blocks(pcm, timeline, codecs: Sequence[Codec], store: Path | None = N
     def block(j: int) -> np.ndarray:
         a, b = bounds[j]
         blk = get(j)
-        if (b - a) % BLOCK or blk.size != b - a:
+        if blk.size != b - a:                     # whole frames: checked for every block below
             raise ValueError(f"block {a}–{b} is not a whole number of {BLOCK}-sample frames")
         return blk
 
-    if contents is None:
-        contents = [hashlib.sha256(memoryview(np.ascontiguousarray(block(j), dtype="<i2"))
-                                   .cast("B")).hexdigest() for j in range(len(bounds))]
     for a, b in bounds:
         if (b - a) % BLOCK:
             raise ValueError(f"block {a}–{b} is not a whole number of {BLOCK}-sample frames")
+    if contents is None:
+        contents = [hashlib.sha256(memoryview(np.ascontiguousarray(block(j), dtype="<i2"))
+                                   .cast("B")).hexdigest() for j in range(len(bounds))]
     codecs = [_measured(codec, rate, Path(store) if store else None) for codec in codecs]
     out: list[list[bytes | None]] = []
     kept: list[list[Path | None]] = []
