@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from pipeline.atomic import atomic_path, scratch
+from pipeline.atomic import atomic_path
 from pipeline.model import Debate, Timeline
-from pipeline.write.splice import remux
+from pipeline.write.mp4 import Mark, write_mp4
 
 GENRE = "Speech"
 TITLE_BYTES = 255              # a Nero `chpl` title is at most 255 bytes (ffmpeg cuts bytes)
@@ -26,21 +26,6 @@ def chapter_label(title: str) -> str:
     return raw[:TITLE_BYTES - 3].decode("utf-8", "ignore").rstrip() + "…"
 
 
-def _ffmetadata(debate: Debate, timeline: Timeline, description: str) -> str:
-    def esc(s: str) -> str:
-        return "".join("\\" + c if c in "=;#\\\n" else c for c in s)
-    lines = [";FFMETADATA1", f"title={esc(debate.title)}",
-             f"artist={esc(debate.chamber or 'Parlement')}",
-             f"album={esc(debate.chamber or 'Parlement')}", f"genre={GENRE}",
-             f"comment={esc(description)}", f"description={esc(description)}", "language=fra"]
-    if debate.date:
-        lines.append(f"date={debate.date}")
-    for ch in timeline.chapters:
-        lines += ["[CHAPTER]", f"TIMEBASE=1/{timeline.rate}", f"START={ch.start}",
-                  f"END={ch.end}", f"title={esc(chapter_label(ch.title))}"]
-    return "\n".join(lines) + "\n"
-
-
 def chapter_timescale(timeline: Timeline) -> int:
     """The timescale of the M4B's QuickTime chapter track (the `text` track that `tref/chap`
     names: what Apple Books, iOS and ffmpeg read). Its sample durations are 32-bit: left to
@@ -53,22 +38,17 @@ def chapter_timescale(timeline: Timeline) -> int:
 
 def write_m4b(path: Path, aac: Sequence[bytes], timeline: Timeline, debate: Debate,
               description: str, cover_png: bytes) -> None:
-    """`aac`: the book's blocks encoded by splice.encode_blocks with AAC. Chapters twice: the
-    QuickTime chapter track and the Nero `chpl` atom (ffmpeg writes both from the ffmetadata;
-    `-movie_timescale` is the chapter track's timescale as well as the movie's)."""
-    import tempfile
-    with tempfile.TemporaryDirectory(dir=scratch()) as tmp, atomic_path(path) as out:
-        meta = Path(tmp) / "meta.txt"
-        meta.write_text(_ffmetadata(debate, timeline, description), "utf-8")
-        img = Path(tmp) / "cover.png"
-        img.write_bytes(cover_png)
-        remux(b"".join(aac), out,
-              ["-map", "0:a", "-map", "2:v", "-map_metadata", "1", "-map_chapters", "1",
-               "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic",
-               "-metadata:s:a", "language=fra", "-f", "ipod",
-               "-movie_timescale", str(chapter_timescale(timeline)), "-movflags", "+faststart",
-               "-fflags", "+bitexact"],
-              extra_inputs=["-i", str(meta), "-i", str(img)])
+    """`aac`: the book's blocks encoded by splice.encode_blocks with AAC, written into the MP4
+    as they are (write/mp4.py). Chapters twice: the QuickTime chapter track and the Nero
+    `chpl` atom; the movie's timescale is the chapter track's (chapter_timescale)."""
+    chamber = debate.chamber or "Parlement"
+    tags = [(b"\xa9nam", debate.title), (b"\xa9ART", chamber), (b"\xa9alb", chamber)]
+    if debate.date:
+        tags.append((b"\xa9day", debate.date))
+    tags += [(b"\xa9cmt", description), (b"\xa9gen", GENRE), (b"desc", description)]
+    marks = [Mark(ch.start, ch.end, chapter_label(ch.title)) for ch in timeline.chapters]
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        write_mp4(f, aac, timeline.rate, marks, chapter_timescale(timeline), tags, cover_png)
 
 
 def write_mp3(path: Path, mp3: Sequence[bytes], timeline: Timeline, debate: Debate,
