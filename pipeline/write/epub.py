@@ -23,8 +23,8 @@ from pipeline.write.package import (Document, Member, content, fix_opf, identifi
                                     pack)
 from pipeline.write.present import (book_title, clock, description, label_parts, sync,
                                     voice_label, web_url)
-from pipeline.write.smil import (AUDIO_EXT, AUDIO_MEDIA_TYPE, audio_key, mux_audio, overlay,
-                                 section_frames)
+from pipeline.write.smil import (AUDIO_MEDIA_TYPE, audio_key, audio_parts, mux_audio, overlay,
+                                 part_frames)
 
 __all__ = ["build_epub", "write_epub"]
 
@@ -213,7 +213,8 @@ def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline
     narrators: list[str] = []
     for d in docs:
         chapter = chapters.get(d.index)
-        mo = overlay(d, chapter, timeline, utterance_ids, paths) if chapter else None
+        parts = audio_parts(d.name, chapter, timeline) if chapter else []
+        mo = overlay(d, chapter, timeline, utterance_ids, paths, parts) if chapter else None
         if d.ids and mo is None:
             raise ValueError(f"section {d.index} has utterances but no chapter/clips")
         item = Document(f"doc-{d.name}", f"{d.name}.xhtml", d.title, d.content,
@@ -223,13 +224,14 @@ def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline
             continue
         # The audio is muxed only if the previous book lacks it (package.pack): ebooklib
         # gets a stand-in, it only lists it in the manifest.
-        frames = section_frames(chapter, timeline, aac)
-        item = epub.EpubItem(uid=f"audio-{d.name}", media_type=AUDIO_MEDIA_TYPE,
-                             file_name=f"audio/{d.name}.{AUDIO_EXT}", content=b"")
-        book.add_item(item)
-        audio[f"{book.FOLDER_NAME}/{item.file_name}"] = Member(
-            f"{book.FOLDER_NAME}/{item.file_name}", audio_key(frames),
-            lambda frames=frames: mux_audio(frames))
+        for part in parts:
+            frames = part_frames(part, aac)
+            item = epub.EpubItem(uid="audio-" + Path(part.name).stem,
+                                 media_type=AUDIO_MEDIA_TYPE, file_name=part.name, content=b"")
+            book.add_item(item)
+            audio[f"{book.FOLDER_NAME}/{item.file_name}"] = Member(
+                f"{book.FOLDER_NAME}/{item.file_name}", audio_key(frames),
+                lambda frames=frames: mux_audio(frames))
         book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
                                     content=mo.smil))
         meta("media:duration", clock(mo.duration_ms), f"#mo-{d.name}")

@@ -1,10 +1,12 @@
 """EPUB 3 Media Overlays: each section's SMIL, its clips taken from the synthesis timeline
-(relative to the section's own audio, in milliseconds), and that audio: the section's blocks of
-the book's AAC (write/splice.py) stream-copied into an .m4a of their own, so it decodes to exactly
+(relative to the section's own audio file that holds them, in milliseconds), and that audio:
+the section's blocks of the book's AAC (write/splice.py), in files of at most PART_S seconds,
+stream-copied into .m4a files of their own, so it decodes to exactly
 its samples (no priming to skip) and costs no encoding. (MP3 through LAME's gapless header decoded
 up to 46 samples long on about one length in seven: not used here.)"""
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,19 +26,55 @@ AUDIO_MEDIA_TYPE = "audio/mp4"
 MUX_ARGS = ["-c:a", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", "-movflags",
             "+faststart", "-f", "mp4"]
 
+# A section's audio is cut in files of about this length at most (whole blocks, so no clip is
+# cut): a rebuild after an edit remuxes the one that holds it, not a 2-hour section's 77 MB
+# (issue 27). A section shorter than that keeps a single file, named after the section.
+PART_S = 600
+
+
 @dataclass
 class Overlay:
     smil: bytes
     duration_ms: int
 
 
+@dataclass(frozen=True)
+class Part:
+    """One audio file of a section: its name in the book and its blocks of the timeline."""
+    name: str
+    start: int
+    end: int
+    blocks: tuple[int, ...]
+
+
+def audio_parts(section: str, chapter: Chapter, timeline: Timeline) -> list[Part]:
+    """The section's (chapter's) blocks, in files of at most PART_S seconds but for a longer
+    block; each file named audio/<section>.m4a, or audio/<section>-NN.m4a when there are
+    several."""
+    blocks = spans(timeline)
+    inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
+    if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
+        raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
+    most = PART_S * timeline.rate
+    groups: list[list[int]] = []
+    for i in inside:
+        if groups and blocks[i][1] - blocks[groups[-1][0]][0] <= most:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [Part(f"audio/{section}.{AUDIO_EXT}" if len(groups) == 1
+                 else f"audio/{section}-{k + 1:02d}.{AUDIO_EXT}",
+                 blocks[g[0]][0], blocks[g[-1]][1], tuple(g)) for k, g in enumerate(groups)]
+
+
 def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
-            utterance_ids: set[str], paths: Mapping[str, tuple[int, ...]] | None = None
-            ) -> Overlay | None:
+            utterance_ids: set[str], paths: Mapping[str, tuple[int, ...]] | None = None,
+            parts: Sequence[Part] | None = None) -> Overlay | None:
     """The section's SMIL: a `seq` per agenda item (its epub:textref the item's heading), in it
     a `par` per sentence (per word in word mode); stage directions and interjections marked
     skippable, vote results an escapable `seq` of epub:type "table". `paths`: utterance id →
-    its agenda path (Utterance.agenda)."""
+    its agenda path (Utterance.agenda). `parts`: the section's audio files (audio_parts);
+    each clip's times are relative to the file that holds it."""
     paths = paths or {}
     clips = [c for c in timeline.clips_of(chapter) if c.utterance in utterance_ids]
     if not clips:
@@ -51,7 +89,8 @@ def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
         raise ValueError(f"clips of section {doc.index} are not in document order")
     # Clips tile the book: each clip runs to the next one's start; the last to the chapter end.
     ends = [c.start for c in clips[1:]] + [chapter.end]
-    audio_name = f"audio/{doc.name}.{AUDIO_EXT}"
+    parts = list(parts or audio_parts(doc.name, chapter, timeline))
+    part_starts = [p.start for p in parts]
     smil = etree.Element(f"{{{SMIL_NS}}}smil", {"version": "3.0"},
                          nsmap={None: SMIL_NS, "epub": EPUB_NS})
     body = etree.SubElement(smil, f"{{{SMIL_NS}}}body")
@@ -88,29 +127,32 @@ def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
         if w.utterance in doc.worded:
             words.setdefault(w.utterance, []).append(w)
     for clip, end in zip(clips, ends):
-        begin_ms = to_ms(clip.start - chapter.start, rate)
-        end_ms = to_ms(end - chapter.start, rate)
-        if not (chapter.start <= clip.start and begin_ms < end_ms):
-            raise ValueError(f"clip {clip.utterance} is empty or outside its chapter "
-                             f"({clip.start}–{end} in {chapter.start}–{chapter.end})")
+        part = parts[max(0, bisect.bisect_right(part_starts, clip.start) - 1)]
+        if end > part.end:                     # the clip before a file's first: to its end
+            end = part.end
+        begin_ms = to_ms(clip.start - part.start, rate)
+        end_ms = to_ms(end - part.start, rate)
+        if not (part.start <= clip.start and begin_ms < end_ms):
+            raise ValueError(f"clip {clip.utterance} is empty or outside its chapter's audio "
+                             f"({clip.start}–{end} in {part.start}–{part.end})")
         # Word mode: one par per displayed word, flat in the seq; the words tile the clip, so
         # the pars stay contiguous. A word shorter than a millisecond gets no par (SMIL rejects
         # clipBegin = clipEnd): its neighbours' pars still meet.
         ws = words.get(clip.utterance)
-        parts = ([(f"{clip.utterance}-w{w.index:03d}", w.start, w.end) for w in ws] if ws
-                 else [(clip.utterance, clip.start, end)])
-        parts[0] = (parts[0][0], clip.start, parts[0][2])
-        parts[-1] = (parts[-1][0], parts[-1][1], end)
+        pieces = ([(f"{clip.utterance}-w{w.index:03d}", w.start, w.end) for w in ws] if ws
+                  else [(clip.utterance, clip.start, end)])
+        pieces[0] = (pieces[0][0], clip.start, pieces[0][2])
+        pieces[-1] = (pieces[-1][0], pieces[-1][1], end)
         seq = container(clip.utterance)
         kind = doc.skippable.get(clip.utterance) or (
             "table-row" if clip.utterance in doc.tables else None)
-        if kind and len(parts) > 1:          # a sentence's words: one skippable seq
+        if kind and len(pieces) > 1:          # a sentence's words: one skippable seq
             seq = etree.SubElement(seq, f"{{{SMIL_NS}}}seq", {
                 "id": f"seq-{clip.utterance}", f"{{{EPUB_NS}}}type": kind,
                 f"{{{EPUB_NS}}}textref": f"{doc.name}.xhtml#{clip.utterance}"})
             kind = None
-        for target, start, stop in parts:
-            a_ms, b_ms = to_ms(start - chapter.start, rate), to_ms(stop - chapter.start, rate)
+        for target, start, stop in pieces:
+            a_ms, b_ms = to_ms(start - part.start, rate), to_ms(stop - part.start, rate)
             if a_ms >= b_ms:
                 continue
             par = etree.SubElement(seq, f"{{{SMIL_NS}}}par", {"id": f"par-{target}"})
@@ -118,18 +160,14 @@ def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
                 par.set(f"{{{EPUB_NS}}}type", kind)
             etree.SubElement(par, f"{{{SMIL_NS}}}text", {"src": f"{doc.name}.xhtml#{target}"})
             etree.SubElement(par, f"{{{SMIL_NS}}}audio", {
-                "src": audio_name, "clipBegin": clock(a_ms), "clipEnd": clock(b_ms)})
+                "src": part.name, "clipBegin": clock(a_ms), "clipEnd": clock(b_ms)})
     content = etree.tostring(smil, encoding="utf-8", xml_declaration=True, pretty_print=True)
     return Overlay(content, to_ms(chapter.end - chapter.start, rate))
 
 
-def section_frames(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
-    """The chapter's AAC frames: its blocks of the book's (a chapter is whole blocks)."""
-    blocks = spans(timeline)
-    inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
-    if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
-        raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
-    return b"".join(aac[i] for i in inside)
+def part_frames(part: Part, aac: Sequence[bytes]) -> bytes:
+    """The AAC frames of one of a section's audio files: its blocks of the book's."""
+    return b"".join(aac[i] for i in part.blocks)
 
 
 def audio_key(frames: bytes) -> str:
@@ -146,8 +184,3 @@ def mux_audio(frames: bytes) -> bytes:
         out = Path(tmp) / f"audio.{AUDIO_EXT}"
         remux(frames, out, MUX_ARGS)
         return out.read_bytes()
-
-
-def section_audio(chapter: Chapter, timeline: Timeline, aac: Sequence[bytes]) -> bytes:
-    """The chapter's AAC blocks in an .m4a of their own."""
-    return mux_audio(section_frames(chapter, timeline, aac))
