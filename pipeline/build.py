@@ -97,11 +97,19 @@ def plan(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     if granularity not in ("sentence", "word"):
         raise InputError(f"unknown granularity {granularity!r}: sentence or word")
     file = Path(file)
+    cache = cache or Cache()
     config = Assembly.load()
     if stage:
         config = replace(config, stage_mode=stage)
     debate = parse_file(file)
-    utterances = segment(debate, lexicon)
+    code = _code_digest()
+    # The sentences and spoken forms of the paragraphs an earlier build of this sitting made.
+    memo_path = cache.segments_path(file.name, code, lexicon)
+    known = cache.get_segments(memo_path)
+    memo = dict(known)
+    utterances = segment(debate, lexicon, memo)
+    if memo != known:
+        cache.put_segments(memo_path, memo)
     if config.stage_mode == "skip":
         utterances = [u for u in utterances if u.kind != "stage"]
     if not utterances:
@@ -114,13 +122,13 @@ def plan(file: Path, out: Path = Path("dist"), voices_dir: Path | None = None,
     save_records(cast_file, new_records)
     warnings = cast_notes(debate, pool, recorded)
     models = engine_models(voices_dir)
-    synth = Synthesizer(models, cache or Cache(), 1)
+    synth = Synthesizer(models, cache, 1)
     cued = config.stage_mode == "cue"
     spoken = [u for u in utterances if not (cued and u.kind == "stage")]
     requests = [(u.spoken, voices[u.speaker]) for u in spoken]
     keys = [synth.key(*r) for r in requests]
     stamp = hashlib.sha256(json.dumps({
-        "code": _code_digest(), "debate": debate.to_json(),
+        "code": code, "debate": debate.to_json(),
         "audio": [[u.id, k] for u, k in zip(spoken, keys)],
         "assembly": [ASSEMBLY_CONFIG.read_text("utf-8"), config.stage_mode],
         "granularity": granularity,

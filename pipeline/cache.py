@@ -170,6 +170,27 @@ class Cache:
     def put(self, k: str, pcm: np.ndarray) -> None:
         self.write(self.path(k), pack_pcm(pcm))
 
+    # A sitting's sentences and their spoken forms, by paragraph (segment.segment's memo), kept
+    # by the code and the lexicon that made them: a rebuild after an edit normalizes only the
+    # edited paragraph (normalizing a 4-hour sitting is a tenth of its rebuild).
+    def segments_path(self, name: str, code: str, lexicon: dict[str, str] | None) -> Path:
+        h = hashlib.sha256(json.dumps([name, code, lexicon], sort_keys=True).encode())
+        return self.root / "segments" / f"{h.hexdigest()}.json"
+
+    def get_segments(self, path: Path) -> dict:
+        payload = self.read(path)
+        try:
+            memo = json.loads(bytes(payload)) if payload is not None else {}
+        except ValueError:
+            return {}
+        return memo if isinstance(memo, dict) else {}
+
+    def put_segments(self, path: Path, memo: dict) -> None:
+        try:
+            write_bytes(path, seal(json.dumps(memo, ensure_ascii=False).encode()))
+        except OSError:                  # only a shortcut: the build says if the cache is read-only
+            pass
+
     # Word times beside the audio, under the same key: where each spoken word but the first
     # starts in the stored PCM. A sidecar, so a sentence-mode entry stays valid and word mode
     # only has to add it; `null` records an utterance synthesized timed that got none.

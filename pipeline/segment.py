@@ -27,13 +27,28 @@ _CONJUNCTION = re.compile(r" (?=(?:et|ou|mais|donc|car|puis|ni|or|que|qui|dont|o
                           re.I)
 
 
+# Paragraph → its sentences, in this process: the EPUB and the page split every paragraph
+# segment() split (a tenth of a 4-hour sitting's rebuild, three times over).
+_SPLITS: dict[str, tuple[str, ...]] = {}
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """pipeline.normalize.split_sentences, each sentence too long for one breath cut further
     (the writers split paragraphs with this same function: their ids are the utterances')."""
-    out: list[str] = []
-    for sentence in _sentences(paragraph):
-        out.extend(_breaths(sentence) if len(sentence) > MAX_UTTERANCE else (sentence,))
-    return out
+    known = _SPLITS.get(paragraph)
+    if known is None:
+        out: list[str] = []
+        for sentence in _sentences(paragraph):
+            out.extend(_breaths(sentence) if len(sentence) > MAX_UTTERANCE else (sentence,))
+        known = _remember(paragraph, out)
+    return list(known)
+
+
+def _remember(paragraph: str, sentences: list[str]) -> tuple[str, ...]:
+    if len(_SPLITS) > 100_000:           # bounded: a long-running process builds many sittings
+        _SPLITS.clear()
+    _SPLITS[paragraph] = known = tuple(sentences)
+    return known
 
 
 def _breaths(sentence: str) -> list[str]:
@@ -124,14 +139,34 @@ def is_speakable(p: Paragraph, spoken: str) -> bool:
     return any(ch.isalnum() for ch in spoken)
 
 
-def segment(debate: Debate, lexicon: dict[str, str] | None = None) -> list[Utterance]:
+def _pairs(said) -> bool:
+    """A memo's entry as segment() writes it: [[sentence, spoken], …]."""
+    return isinstance(said, list) and all(
+        isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and isinstance(x[1], str)
+        for x in said)
+
+
+def segment(debate: Debate, lexicon: dict[str, str] | None = None,
+            memo: dict | None = None) -> list[Utterance]:
     """Utterances in reading order; ids come from Paragraph.sentence_id, so the EPUB writer
     finds each sentence's id by splitting the paragraph the same way. `lexicon`: the user's
-    pronunciations (config.load_lexicon), passed to the normalizer."""
+    pronunciations (config.load_lexicon), passed to the normalizer. `memo`: paragraph →
+    [[sentence, spoken], …] as an earlier run with the same code and lexicon made them
+    (Cache.get_segments); its paragraphs are not split nor normalized again, and it is left
+    holding this debate's paragraphs, and only those."""
     out: list[Utterance] = []
+    known = dict(memo) if memo else {}
+    if memo is not None:
+        memo.clear()
     for p in paragraphs(debate):
-        for n, sentence in enumerate(split_sentences(p.text)):
-            spoken = normalize(sentence, lexicon).strip()
+        said = known.get(p.text)
+        if not _pairs(said):
+            said = [[s, normalize(s, lexicon).strip()] for s in split_sentences(p.text)]
+        else:
+            _remember(p.text, [sentence for sentence, _ in said])
+        if memo is not None:
+            memo[p.text] = said
+        for n, (sentence, spoken) in enumerate(said):
             if is_speakable(p, spoken):
                 out.append(Utterance(id=p.sentence_id(n), section=p.section, kind=p.kind,
                                      speaker=p.speaker, text=sentence, spoken=spoken,
