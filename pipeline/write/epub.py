@@ -213,7 +213,7 @@ def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline
     narrators: list[str] = []
     for d in docs:
         chapter = chapters.get(d.index)
-        parts = audio_parts(d.name, chapter, timeline) if chapter else []
+        parts = audio_parts(d.name, chapter, timeline, aac) if chapter else []
         mo = overlay(d, chapter, timeline, utterance_ids, paths, parts) if chapter else None
         if d.ids and mo is None:
             raise ValueError(f"section {d.index} has utterances but no chapter/clips")

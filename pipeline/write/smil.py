@@ -1,6 +1,6 @@
 """EPUB 3 Media Overlays: each section's SMIL, its clips taken from the synthesis timeline
 (relative to the section's own audio file that holds them, in milliseconds), and that audio:
-the section's blocks of the book's AAC (write/splice.py), in files of at most PART_S seconds,
+the section's blocks of the book's AAC (write/splice.py), in files of about ten minutes,
 stream-copied into .m4a files of their own, so it decodes to exactly
 its samples (no priming to skip) and costs no encoding. (MP3 through LAME's gapless header decoded
 up to 46 samples long on about one length in seven: not used here.)"""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -26,10 +27,15 @@ AUDIO_MEDIA_TYPE = "audio/mp4"
 MUX_ARGS = ["-c:a", "copy", "-map_metadata", "-1", "-fflags", "+bitexact", "-movflags",
             "+faststart", "-f", "mp4"]
 
-# A section's audio is cut in files of about this length at most (whole blocks, so no clip is
-# cut): a rebuild after an edit remuxes the one that holds it, not a 2-hour section's 77 MB
-# (issue 27). A section shorter than that keeps a single file, named after the section.
-PART_S = 600
+# A section's audio is cut in files (whole blocks, so no clip is cut): a rebuild after an edit
+# remuxes the one that holds it, not a 2-hour section's 77 MB (issue 27). Where a file ends
+# depends on the blocks' own content, not on their positions (content-defined, as rsync cuts):
+# a file ends before a block whose encoding's CRC-32 is a multiple of PART_BLOCKS (about 10
+# minutes of real sittings' paragraphs), or once it holds PART_S seconds; so a longer or shorter
+# paragraph moves no boundary but those up to the next content-defined cut. A section shorter
+# than that keeps a single file, named after the section.
+PART_BLOCKS = 128
+PART_S = 1200
 
 
 @dataclass
@@ -47,10 +53,10 @@ class Part:
     blocks: tuple[int, ...]
 
 
-def audio_parts(section: str, chapter: Chapter, timeline: Timeline) -> list[Part]:
-    """The section's (chapter's) blocks, in files of at most PART_S seconds but for a longer
-    block; each file named audio/<section>.m4a, or audio/<section>-NN.m4a when there are
-    several."""
+def audio_parts(section: str, chapter: Chapter, timeline: Timeline,
+                aac: Sequence[bytes]) -> list[Part]:
+    """The section's (chapter's) blocks in files (see PART_BLOCKS): audio/<section>.m4a, or
+    when there are several audio/<section>-<CRC-32 of its first block>.m4a."""
     blocks = spans(timeline)
     inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
     if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
@@ -58,18 +64,27 @@ def audio_parts(section: str, chapter: Chapter, timeline: Timeline) -> list[Part
     most = PART_S * timeline.rate
     groups: list[list[int]] = []
     for i in inside:
-        if groups and blocks[i][1] - blocks[groups[-1][0]][0] <= most:
+        if (groups and zlib.crc32(aac[i]) % PART_BLOCKS
+                and blocks[i][1] - blocks[groups[-1][0]][0] <= most):
             groups[-1].append(i)
         else:
             groups.append([i])
-    return [Part(f"audio/{section}.{AUDIO_EXT}" if len(groups) == 1
-                 else f"audio/{section}-{k + 1:02d}.{AUDIO_EXT}",
-                 blocks[g[0]][0], blocks[g[-1]][1], tuple(g)) for k, g in enumerate(groups)]
+    # Several files are named by their first block's content, not their rank: a file that
+    # splits or joins renames none of the others (the next build copies them as they are).
+    parts, names = [], set()
+    for g in groups:
+        name = f"{section}-{zlib.crc32(aac[g[0]]):08x}" if len(groups) > 1 else section
+        while name in names:
+            name += "x"
+        names.add(name)
+        parts.append(Part(f"audio/{name}.{AUDIO_EXT}", blocks[g[0]][0], blocks[g[-1]][1],
+                          tuple(g)))
+    return parts
 
 
 def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
-            utterance_ids: set[str], paths: Mapping[str, tuple[int, ...]] | None = None,
-            parts: Sequence[Part] | None = None) -> Overlay | None:
+            utterance_ids: set[str], paths: Mapping[str, tuple[int, ...]] | None,
+            parts: Sequence[Part]) -> Overlay | None:
     """The section's SMIL: a `seq` per agenda item (its epub:textref the item's heading), in it
     a `par` per sentence (per word in word mode); stage directions and interjections marked
     skippable, vote results an escapable `seq` of epub:type "table". `paths`: utterance id →
@@ -89,7 +104,7 @@ def overlay(doc: SectionDoc, chapter: Chapter, timeline: Timeline,
         raise ValueError(f"clips of section {doc.index} are not in document order")
     # Clips tile the book: each clip runs to the next one's start; the last to the chapter end.
     ends = [c.start for c in clips[1:]] + [chapter.end]
-    parts = list(parts or audio_parts(doc.name, chapter, timeline))
+    parts = list(parts)
     part_starts = [p.start for p in parts]
     smil = etree.Element(f"{{{SMIL_NS}}}smil", {"version": "3.0"},
                          nsmap={None: SMIL_NS, "epub": EPUB_NS})
