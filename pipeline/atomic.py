@@ -9,6 +9,7 @@ only its scratch folder, which the next build removes (`clear_stale`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import re
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -27,11 +29,35 @@ _GUARD = threading.Lock()               # the writers run in threads
 _COUNT = itertools.count()
 
 
+def file_seen(path: Path) -> list:
+    """[size, SHA-256] of a file: what a build's stamp records of each output."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+        size = os.fstat(f.fileno()).st_size
+    return [size, h.hexdigest()]
+
+
 class Staging:
     def __init__(self, folder: Path):
         self.folder = folder
         self.scratch = folder / TMP
         self.pending: dict[Path, Path] = {}        # target → its complete temp file
+        # target → its temp file's file_seen, hashed as soon as it is complete, beside the
+        # writers still running (the books are hundreds of MB: hashing them all at the end
+        # was a tenth of a rebuild). hashlib lets go of the GIL.
+        self.seen: dict[Path, Future] = {}
+        self._hashing: ThreadPoolExecutor | None = None
+
+    def hash(self, target: Path, tmp: Path) -> None:
+        if self._hashing is None:
+            self._hashing = ThreadPoolExecutor(2)
+        self.seen[target] = self._hashing.submit(file_seen, tmp)
+
+    def close(self) -> None:
+        if self._hashing is not None:
+            self._hashing.shutdown(wait=True)
 
     def publish(self) -> list[Path]:
         """Rename every pending file into place; the targets, in name order."""
@@ -88,6 +114,7 @@ def staged(folder: Path) -> Iterator[Staging]:
     finally:
         with _GUARD:
             _STAGED.pop(key, None)
+        stage.close()
         shutil.rmtree(stage.scratch, ignore_errors=True)
 
 
@@ -143,6 +170,7 @@ def atomic_path(path: Path, durable: bool = False) -> Iterator[Path]:
             with _GUARD:
                 old = stage.pending.get(path)
                 stage.pending[path] = Path(tmp)
+                stage.hash(path, Path(tmp))
             if old:
                 old.unlink(missing_ok=True)
         else:

@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.atomic import Staging, clear_stale, staged, write_text
+from pipeline.atomic import Staging, clear_stale, file_seen, staged, write_text
 from pipeline.model import InputError
 
 STAMP = ".build.json"
@@ -178,21 +178,13 @@ def _folder(e: OSError, where: Path, *known: Path) -> Path:
     return failed.parent
 
 
-def _seen(path: Path) -> list:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return [path.stat().st_size, h.hexdigest()]
-
-
 def up_to_date(out_dir: Path, inputs: str) -> bool:
     """The stamp is for these inputs and every output it lists is on disk, unchanged."""
     try:
         stamp = json.loads((out_dir / STAMP).read_text("utf-8"))
         if stamp["inputs"] != inputs or not stamp["outputs"]:
             return False
-        return all(_seen(out_dir / name) == seen for name, seen in stamp["outputs"].items())
+        return all(file_seen(out_dir / name) == seen for name, seen in stamp["outputs"].items())
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -200,11 +192,10 @@ def up_to_date(out_dir: Path, inputs: str) -> bool:
 def publish(w: Writing, inputs: str) -> None:
     """Every staged output into place, between removing the old stamp and writing the new."""
     (w.out_dir / STAMP).unlink(missing_ok=True)
-    # Hashed side by side (hashlib lets go of the GIL): the books are hundreds of MB.
-    from concurrent.futures import ThreadPoolExecutor
+    # Each output was hashed as soon as it was staged (Staging.hash), beside the other writers.
+    seen = {t: w.stage.seen[t].result() for t in w.stage.pending}
     targets = list(w.stage.publish())
-    with ThreadPoolExecutor(max(1, min(len(targets), os.cpu_count() or 1))) as pool:
-        outputs = {t.name: seen for t, seen in zip(targets, pool.map(_seen, targets))}
+    outputs = {t.name: seen[t] for t in targets}
     write_text(w.out_dir / STAMP, json.dumps({"inputs": inputs, "outputs": outputs},
                                              sort_keys=True, indent=1))
     w.stage.publish()
