@@ -213,6 +213,7 @@ def _write(out_dir, stem, debate, utterances, timeline, book, voices, audio_stor
     from pipeline.write.present import description as describe
     from pipeline.write.epub import write_epub
     from pipeline.write.feed import write_chapters_json, write_episode
+    from pipeline.write.markup import book_documents
     from pipeline.write.splice import AAC, MP3, encode_blocks
     from pipeline.write.vtt import write_vtt
     from pipeline.write.web import write_page
@@ -224,13 +225,16 @@ def _write(out_dir, stem, debate, utterances, timeline, book, voices, audio_stor
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(3) as pool:
         jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", aac, timeline, debate, description, art),
-                pool.submit(write_mp3, out_dir / f"{stem}.mp3", mp3, timeline, debate, description, art),
-                pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances, timeline, aac,
-                            voices, art)]
+                pool.submit(write_mp3, out_dir / f"{stem}.mp3", mp3, timeline, debate, description, art)]
+        # The section markup the EPUB and the page share, made once for both.
+        docs = book_documents(debate, utterances, timeline)
+        jobs.append(pool.submit(write_epub, out_dir / f"{stem}.epub", debate, utterances,
+                                timeline, aac, voices, art, docs))
         # The read-along page, subtitles and the podcast record: light, from the same timeline.
         write_page(out_dir / "index.html", debate, utterances, timeline, voices, f"{stem}.mp3",
                    downloads=[("MP3", f"{stem}.mp3"), ("M4B", f"{stem}.m4b"),
-                              ("EPUB", f"{stem}.epub"), ("Sous-titres (WebVTT)", f"{stem}.vtt")])
+                              ("EPUB", f"{stem}.epub"), ("Sous-titres (WebVTT)", f"{stem}.vtt")],
+                   docs=docs)
         write_vtt(out_dir / f"{stem}.vtt", debate, utterances, timeline)
         write_chapters_json(out_dir / f"{stem}.chapters.json", debate, timeline)
         write_episode(out_dir, stem, debate, timeline, cover_png=art)

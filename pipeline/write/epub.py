@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -17,7 +16,7 @@ from pipeline.atomic import atomic_path
 from pipeline.french import french_date
 from pipeline.model import NARRATOR, Debate, Timeline, Utterance, Voice
 from pipeline.write.cover import cover as default_cover
-from pipeline.write.markup import (CSS_NAME, E, SectionDoc, document, section_documents,
+from pipeline.write.markup import (CSS_NAME, E, SectionDoc, book_documents, document,
                                    serialize)
 from pipeline.write.package import (Document, Member, content, fix_opf, identifier, modified,
                                     pack)
@@ -136,12 +135,14 @@ def _nav_page(debate: Debate, docs: list[SectionDoc],
 
 def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
              aac: Sequence[bytes], cast: Mapping[str, Voice],
-             cover_png: bytes | None = None) -> list[Member]:
-    """The book's zip members, in order; the audio ones made on demand."""
+             cover_png: bytes | None = None,
+             docs: Sequence[SectionDoc] | None = None) -> list[Member]:
+    """The book's zip members, in order; the audio ones made on demand. `docs`: the build's
+    markup.book_documents, when it has them already."""
     if len(aac) != len(timeline.blocks):
         raise ValueError(f"{len(aac)} encoded blocks for a timeline of {len(timeline.blocks)}")
     utterance_ids = {u.id for u in utterances}
-    docs = section_documents(debate, utterance_ids, Counter(w.utterance for w in timeline.words))
+    docs = docs if docs is not None else book_documents(debate, utterances, timeline)
     chapters = {c.section: c for c in timeline.sections}
     paths = {u.id: u.agenda for u in utterances}
 
@@ -225,13 +226,12 @@ def _members(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline
         # The audio is muxed only if the previous book lacks it (package.pack): ebooklib
         # gets a stand-in, it only lists it in the manifest.
         for part in parts:
-            frames = part_frames(part, aac)
             item = epub.EpubItem(uid="audio-" + Path(part.name).stem,
                                  media_type=AUDIO_MEDIA_TYPE, file_name=part.name, content=b"")
             book.add_item(item)
             audio[f"{book.FOLDER_NAME}/{item.file_name}"] = Member(
-                f"{book.FOLDER_NAME}/{item.file_name}", audio_key(frames),
-                lambda frames=frames: mux_audio(frames))
+                f"{book.FOLDER_NAME}/{item.file_name}", audio_key(part, aac),
+                lambda part=part: mux_audio(part_frames(part, aac)))
         book.add_item(epub.EpubSMIL(uid=f"mo-{d.name}", file_name=f"{d.name}.smil",
                                     content=mo.smil))
         meta("media:duration", clock(mo.duration_ms), f"#mo-{d.name}")
@@ -300,14 +300,15 @@ def build_epub(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
 def write_epub(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
                aac: Sequence[bytes], cast: Mapping[str, Voice],
-               cover_png: bytes | None = None) -> int:
+               cover_png: bytes | None = None, docs: Sequence[SectionDoc] | None = None) -> int:
     """Write the read-along EPUB 3 to `path`, atomically and deterministically.
 
     `aac` is the whole book encoded block by block (splice.encode_blocks with AAC); each Debate
     section becomes one XHTML document with its chapter's audio and a SMIL whose clips are the
     timeline's, relative to that audio, in milliseconds. What the book already at `path` holds
     unchanged is copied from it as stored (package.pack): the same bytes as a full write, in a
-    fraction of the time after a small edit. Returns how many members were copied."""
-    members = _members(debate, utterances, timeline, aac, cast, cover_png)
+    fraction of the time after a small edit. Returns how many members were copied. `docs`:
+    the build's markup.book_documents (the page shows the same)."""
+    members = _members(debate, utterances, timeline, aac, cast, cover_png, docs)
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         return pack(members, modified(debate), f, previous=Path(path))

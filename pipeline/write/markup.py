@@ -248,6 +248,14 @@ def _rows(paras: list) -> dict[int, tuple[str, str]]:
     return {i: r for i, r in rows.items() if same(i, i - 1) or same(i, i + 1)}
 
 
+def book_documents(debate: Debate, utterances, timeline) -> list[SectionDoc]:
+    """The section documents of a build (its utterances, and their word times in word mode):
+    what the EPUB and the read-along page both show, made once by the build for both."""
+    from collections import Counter
+    return section_documents(debate, {u.id for u in utterances},
+                             Counter(w.utterance for w in timeline.words))
+
+
 def section_documents(debate: Debate, utterance_ids: set[str],
                       timed: Mapping[str, int] | None = None) -> list[SectionDoc]:
     """`timed`: sentence id → number of word clips (word mode); those sentences get word spans."""

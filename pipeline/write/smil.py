@@ -58,8 +58,10 @@ def audio_parts(section: str, chapter: Chapter, timeline: Timeline,
     """The section's (chapter's) blocks in files (see PART_BLOCKS): audio/<section>.m4a, or
     when there are several audio/<section>-<CRC-32 of its first block>.m4a."""
     blocks = spans(timeline)
-    inside = [i for i, (a, b) in enumerate(blocks) if chapter.start <= a and b <= chapter.end]
-    if sum(blocks[i][1] - blocks[i][0] for i in inside) != chapter.end - chapter.start:
+    inside = range(bisect.bisect_left(timeline.blocks, chapter.start),
+                   bisect.bisect_left(timeline.blocks, chapter.end))
+    if not inside or blocks[inside[0]][0] != chapter.start \
+            or blocks[inside[-1]][1] != chapter.end:
         raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
     most = PART_S * timeline.rate
     groups: list[list[int]] = []
@@ -185,10 +187,11 @@ def part_frames(part: Part, aac: Sequence[bytes]) -> bytes:
     return b"".join(aac[i] for i in part.blocks)
 
 
-def audio_key(frames: bytes) -> str:
-    """What a section's .m4a is made from: its frames, the mux options and the muxer."""
+def audio_key(part: Part, aac: Sequence[bytes]) -> str:
+    """What an audio file is made from: its frames, the mux options and the muxer."""
     h = hashlib.sha256(repr((MUX_ARGS, ffmpeg_version())).encode())
-    h.update(frames)
+    for i in part.blocks:
+        h.update(aac[i])
     return h.hexdigest()
 
 

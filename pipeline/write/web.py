@@ -21,7 +21,7 @@ from lxml import etree
 from pipeline.atomic import write_bytes
 from pipeline.french import french_date
 from pipeline.model import NARRATOR, Debate, Timeline, Utterance, Voice
-from pipeline.write.markup import section_documents
+from pipeline.write.markup import SectionDoc, book_documents
 from pipeline.write.present import NARRATION, book_title, seconds, speaker_display, voice_label
 
 
@@ -68,14 +68,14 @@ def page_data(debate: Debate, utterances: Sequence[Utterance], timeline: Timelin
             "duration": seconds(timeline.total, rate), "words": words}
 
 
-def _text_html(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline) -> str:
+def _text_html(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
+               docs: Sequence[SectionDoc] | None = None) -> str:
     """The EPUB's section markup as HTML: namespaces and epub:type dropped, headings one level
     down (the page's h1 is the debate's title), sentences marked as clickable, words (word
     mode) as "w"."""
-    from collections import Counter
     ids = {u.id for u in utterances}
     out = []
-    for doc in section_documents(debate, ids, Counter(w.utterance for w in timeline.words)):
+    for doc in docs if docs is not None else book_documents(debate, utterances, timeline):
         root = etree.fromstring(doc.content)
         section = root.find(".//{*}section")
         for el in section.iter():
@@ -95,7 +95,8 @@ def _text_html(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
 
 def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
                voices: Mapping[str, Voice], audio_name: str,
-               downloads: Sequence[tuple[str, str]] = ()) -> str:
+               downloads: Sequence[tuple[str, str]] = (),
+               docs: Sequence[SectionDoc] | None = None) -> str:
     e = html.escape
     data = page_data(debate, utterances, timeline, voices)
     # "<" escaped so that no "</script" or "<!--" in a title can end the JSON block.
@@ -122,14 +123,16 @@ def build_page(debate: Debate, utterances: Sequence[Utterance], timeline: Timeli
     return _asset("web_page.html").format(
         title=e(title), subtitle=e(sub), audio=e(local_href(audio_name)), chapters=options,
         speakers="\n".join(people), downloads=links,
-        text=_text_html(debate, utterances, timeline),
+        text=_text_html(debate, utterances, timeline, docs),
         css=_asset("web_page.css"), js=_asset("web_page.js"), data=data_json)
 
 
 def write_page(path: Path, debate: Debate, utterances: Sequence[Utterance], timeline: Timeline,
                voices: Mapping[str, Voice], audio_name: str,
-               downloads: Sequence[tuple[str, str]] = ()) -> None:
+               downloads: Sequence[tuple[str, str]] = (),
+               docs: Sequence[SectionDoc] | None = None) -> None:
     """Write the read-along page to `path` (atomically). `audio_name` is the MP3's URL relative
-    to the page ("<stem>.mp3"); `downloads` optional (label, relative href) links."""
+    to the page ("<stem>.mp3"); `downloads` optional (label, relative href) links; `docs`: the
+    build's markup.book_documents (the EPUB shows the same)."""
     write_bytes(Path(path), build_page(debate, utterances, timeline, voices, audio_name,
-                                        downloads).encode("utf-8"))
+                                        downloads, docs).encode("utf-8"))
