@@ -217,13 +217,15 @@ def _write(out_dir, stem, debate, utterances, timeline, book, voices, audio_stor
     from pipeline.write.splice import AAC, MP3, encode_blocks
     from pipeline.write.vtt import write_vtt
     from pipeline.write.web import write_page
-    description = describe(debate)
-    art = cover(debate)
-    # The book's audio, block by block: only the blocks that changed are encoded (the M4B and
-    # the EPUB share the AAC). Each writer mostly waits on ffmpeg: run them side by side.
-    aac, mp3 = encode_blocks(book[0], timeline, (AAC, MP3), audio_store, book[1])
     from concurrent.futures import ThreadPoolExecutor
+    description = describe(debate)
     with ThreadPoolExecutor(3) as pool:
+        # The cover drawn while the blocks are read (PIL lets go of the GIL as it draws).
+        drawn = pool.submit(cover, debate)
+        # The book's audio, block by block: only the blocks that changed are encoded (the M4B
+        # and the EPUB share the AAC). The writers run side by side.
+        aac, mp3 = encode_blocks(book[0], timeline, (AAC, MP3), audio_store, book[1])
+        art = drawn.result()
         jobs = [pool.submit(write_m4b, out_dir / f"{stem}.m4b", aac, timeline, debate, description, art),
                 pool.submit(write_mp3, out_dir / f"{stem}.mp3", mp3, timeline, debate, description, art)]
         # The section markup the EPUB and the page share, made once for both.
