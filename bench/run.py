@@ -56,6 +56,37 @@ def _requests(cast_file: Path):
     return debate, utterances, [(u.spoken, voices[u.speaker]) for u in utterances]
 
 
+def _raw(requests, models) -> int:
+    """Piper as its own API runs it: each voice loaded once, one sentence after another, one
+    onnxruntime thread (one core, like one pipeline worker). Samples made."""
+    import onnxruntime
+    from piper import PiperVoice, SynthesisConfig
+    from piper.config import PiperConfig
+    loaded = {}
+    samples = 0
+    for spoken, v in requests:
+        if v.voice not in loaded:
+            opts = onnxruntime.SessionOptions()
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            loaded[v.voice] = PiperVoice(
+                config=PiperConfig.from_dict(json.loads(Path(f"{models[v.voice]}.json").read_text())),
+                session=onnxruntime.InferenceSession(str(models[v.voice]), sess_options=opts,
+                                                     providers=["CPUExecutionProvider"]))
+        cfg = SynthesisConfig(speaker_id=v.speaker_id, length_scale=v.length_scale * v.pitch,
+                              noise_scale=0, noise_w_scale=0, normalize_audio=False)
+        samples += sum(len(c.audio_float_array) for c in loaded[v.voice].synthesize(spoken, cfg))
+    return samples
+
+
+def _raw_half(workdir: Path, half: int) -> int:
+    from pipeline.voices import piper_models
+    _, _, requests = _requests(workdir / "cast.toml")
+    models = {p.name[:-5]: p for p in piper_models(VOICES)}
+    order = sorted(requests, key=lambda r: -len(r[0]))
+    return _raw(order[half::2], models)
+
+
 def phase(name: str, workdir: Path) -> dict:
     """One measurement, in this (fresh) process."""
     from pipeline.assemble import Assembly, assemble
@@ -69,26 +100,13 @@ def phase(name: str, workdir: Path) -> dict:
     out: dict = {"utterances": len(requests), "characters": sum(len(s) for s, _ in requests)}
     t0 = time.perf_counter()
     if name == "raw":
-        # Piper as its own API runs it: each voice loaded once, one sentence after another,
-        # one onnxruntime thread (one core, like one pipeline worker).
-        import onnxruntime
-        from piper import PiperVoice, SynthesisConfig
-        from piper.config import PiperConfig
-        loaded = {}
-        samples = 0
-        for spoken, v in requests:
-            if v.voice not in loaded:
-                opts = onnxruntime.SessionOptions()
-                opts.intra_op_num_threads = 1
-                opts.inter_op_num_threads = 1
-                loaded[v.voice] = PiperVoice(
-                    config=PiperConfig.from_dict(json.loads(Path(f"{models[v.voice]}.json").read_text())),
-                    session=onnxruntime.InferenceSession(str(models[v.voice]), sess_options=opts,
-                                                         providers=["CPUExecutionProvider"]))
-            cfg = SynthesisConfig(speaker_id=v.speaker_id, length_scale=v.length_scale * v.pitch,
-                                  noise_scale=0, noise_w_scale=0, normalize_audio=False)
-            samples += sum(len(c.audio_float_array) for c in loaded[v.voice].synthesize(spoken, cfg))
-        out["audio_s"] = samples / OUTPUT_RATE
+        out["audio_s"] = _raw(requests, models) / OUTPUT_RATE
+    elif name == "raw2":
+        # The machine's own ceiling for two workers: raw Piper in two processes side by side,
+        # each half the sentences (longest first, dealt in turn, as the pool deals them).
+        import multiprocessing as mp
+        with mp.get_context("spawn").Pool(2) as pool:
+            out["audio_s"] = sum(pool.starmap(_raw_half, [(workdir, 0), (workdir, 1)])) / OUTPUT_RATE
     elif name.startswith("pipeline"):
         workers = int(name[len("pipeline"):])
         # Mastered where synthesized (in the workers), as a build does.
@@ -141,8 +159,11 @@ def phase(name: str, workdir: Path) -> dict:
 
 
 def run_phase(name: str, workdir: Path) -> dict:
+    # With its bytecode compiled, as an installed package (pip compiles it) or a checkout that
+    # ran once: a machine that says PYTHONDONTWRITEBYTECODE would time compiling the pipeline.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     p = subprocess.run([sys.executable, __file__, "--phase", name, str(workdir)],
-                       capture_output=True, text=True, cwd=ROOT)
+                       capture_output=True, text=True, cwd=ROOT, env=env)
     if p.returncode != 0:
         sys.exit(f"bench phase {name} failed:\n{p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -162,6 +183,7 @@ def main() -> None:
         work = Path(tmp)
         _requests(work / "cast.toml")                      # cast once: every phase shares it
         raw = run_phase("raw", work)
+        raw2 = run_phase("raw2", work) if cores == 2 else None
         one = run_phase("pipeline1", work)
         many = run_phase(f"pipeline{cores}", work)
         full = run_phase("build", work)
@@ -175,6 +197,9 @@ def main() -> None:
     print(f"pipeline synth+assembly, 1 worker {one['seconds']:7.1f} s  ×{one['seconds'] / raw['seconds']:.2f} raw (target ≤ 1.05)  peak RSS {one['peak_rss_mb']} MB")
     print(f"pipeline synth+assembly, {cores} workers{'' if cores > 9 else ' '}{many['seconds']:7.1f} s  "
           f"{one['seconds'] / many['seconds']:.2f}× faster than 1 worker (target ≥ 1.85)  peak RSS {many['peak_rss_mb']} MB")
+    if raw2:
+        print(f"raw Piper, 2 processes side by side {raw2['seconds']:5.1f} s  {raw['seconds'] / raw2['seconds']:.2f}× "
+              "faster than 1 (this machine's own ceiling for 2 workers)")
     print(f"full build (parse→epub), cold cache {full['seconds']:6.1f} s  peak RSS {full['peak_rss_mb']} MB")
     print(f"rebuild after a one-paragraph edit {re['seconds']:6.1f} s  = {100 * re['seconds'] / full['seconds']:.1f} % of the full build "
           f"(target ≤ 3 %), {re['synthesized']} utterance(s) synthesized")
