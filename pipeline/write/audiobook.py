@@ -1,8 +1,8 @@
 """Audiobook writers: M4B (AAC, chapters, cover) and MP3 (ID3v2 CHAP/CTOC chapters, cover).
 
-The audio comes already encoded, block by block (write/splice.py): the M4B stream-copies the
-spliced AAC frames into its container, the MP3 is the spliced frames under an ID3v2 tag. Muxing
-through imageio-ffmpeg's ffmpeg; tags and chapters with mutagen, from the Timeline.
+The audio comes already encoded, block by block (write/splice.py): the M4B is the spliced AAC
+frames in an MP4 written box by box (write/mp4.py), the MP3 the spliced frames under an ID3v2
+tag written by mutagen; tags and chapters from the Timeline.
 """
 from __future__ import annotations
 

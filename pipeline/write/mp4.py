@@ -18,6 +18,7 @@ from typing import BinaryIO, Sequence
 import numpy as np
 
 from pipeline.errors import ToolError
+from pipeline.write.splice import adts_walk
 
 _RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000,
           7350)
@@ -44,33 +45,27 @@ def full(kind: bytes, version: int, flags: int, *payload: bytes) -> bytes:
 
 def adts_index(stream: bytes) -> tuple[np.ndarray, np.ndarray, bytes]:
     """(offset, size) of each ADTS frame's raw AAC payload in `stream`, and the stream's
-    AudioSpecificConfig. Out of sync, cut short, or a change of format midway: ToolError."""
-    offsets, sizes = [], []
-    i, n = 0, len(stream)
-    first = stream[:4]
-    if n < 7 or first[0] != 0xFF or first[1] & 0xF6 != 0xF0:
-        raise ToolError("AAC stream: no ADTS frame at its start")
-    fixed = (first[1], first[2], first[3] & 0xF0)       # profile, rate, channels: never change
-    while i < n:
-        if n - i < 7:
-            raise ToolError(f"ADTS stream: truncated frame header at byte {i}")
-        b1, b2, b3 = stream[i + 1], stream[i + 2], stream[i + 3]
-        if stream[i] != 0xFF or (b1, b2, b3 & 0xF0) != fixed:
-            raise ToolError(f"ADTS stream out of sync, or its format changed, at byte {i}")
-        size = ((b3 & 3) << 11) | (stream[i + 4] << 3) | (stream[i + 5] >> 5)
-        header = 7 if b1 & 1 else 9                    # protection_absent, else a CRC follows
-        if size <= header or i + size > n or stream[i + 6] & 3:
-            raise ToolError(f"ADTS stream: frame of {size} bytes at byte {i} "
-                            f"({'cut short' if i + size > n else 'not one raw block'})")
-        offsets.append(i + header)
-        sizes.append(size - header)
-        i += size
-    profile, rate_index, channels = (fixed[1] >> 6) + 1, (fixed[1] >> 2) & 15, \
-        ((fixed[1] & 1) << 2) | (fixed[2] >> 6)
+    AudioSpecificConfig. Besides what splice.adts_walk refuses, a change of format midway, an
+    empty payload or a frame of several raw blocks: ToolError."""
+    starts, sizes = (np.array(x, np.int64) for x in adts_walk(stream))
+    if not len(starts):
+        raise ToolError("AAC stream: no ADTS frame")
+    b = np.frombuffer(stream, np.uint8)
+    # profile, rate, channels, protection (so the header's length): never change.
+    fixed = (b[1], b[2], b[3] & 0xF0)
+    header = 7 if fixed[0] & 1 else 9
+    bad = ((b[starts + 1] != fixed[0]) | (b[starts + 2] != fixed[1])
+           | (b[starts + 3] & 0xF0 != fixed[2]) | (b[starts + 6] & 3 != 0) | (sizes <= header))
+    if bad.any():
+        at = int(starts[np.argmax(bad)])
+        raise ToolError(f"ADTS stream: its format changed, or a frame holds no or several raw "
+                        f"blocks, at byte {at}")
+    b2, b3 = int(fixed[1]), int(fixed[2])
+    profile, rate_index, channels = (b2 >> 6) + 1, (b2 >> 2) & 15, ((b2 & 1) << 2) | (b3 >> 6)
     if rate_index >= len(_RATES):
         raise ToolError(f"ADTS stream: reserved sampling frequency index {rate_index}")
     config = struct.pack(">H", profile << 11 | rate_index << 7 | channels << 3)
-    return np.array(offsets, np.int64), np.array(sizes, np.int64), config
+    return starts + header, sizes - header, config
 
 
 def _descriptor(tag: int, body: bytes) -> bytes:
@@ -163,9 +158,9 @@ def write_mp4(out: BinaryIO, adts: Sequence[bytes], rate: int, chapters: Sequenc
     (iTunes item, text), e.g. (b"\\xa9nam", title). `chunk`: audio frames per chunk."""
     stream = b"".join(adts)
     offsets, sizes, config = adts_index(stream)
-    if rate != _RATES[(config[0] & 7) << 1 | config[1] >> 7]:
-        raise ValueError(f"AAC stream at {_RATES[(config[0] & 7) << 1 | config[1] >> 7]} Hz, "
-                         f"not {rate}")
+    stream_rate = _RATES[(config[0] & 7) << 1 | config[1] >> 7]
+    if rate != stream_rate:
+        raise ValueError(f"AAC stream at {stream_rate} Hz, not {rate}")
     ts = timescale or rate
     channels = (config[1] >> 3) & 15
     samples = 1024 * len(sizes)
@@ -173,13 +168,14 @@ def write_mp4(out: BinaryIO, adts: Sequence[bytes], rate: int, chapters: Sequenc
     text = [struct.pack(">H", len(t)) + t + _ENCD
             for t in (ch.title.encode("utf-8") for ch in chapters)]
     text_sizes = np.array([len(t) for t in text], np.int64)
-    audio_bytes = int(sizes.sum())
-    head = 16 if 8 + text_sizes.sum() + audio_bytes > 0xFFFFFFFF else 8
+    text_bytes, audio_bytes = int(text_sizes.sum()), int(sizes.sum())
+    payload = text_bytes + audio_bytes             # the mdat's: the chapter titles, the audio
+    head = 16 if 8 + payload > 0xFFFFFFFF else 8
     ftyp = box(b"ftyp", b"M4A ", struct.pack(">I", 0x200), b"M4A isomiso2")
 
     def moov(base: int, wide: bool) -> bytes:
         # base: the file offset of the mdat's payload (the chapter titles, then the audio).
-        audio_at = base + int(text_sizes.sum())
+        audio_at = base + text_bytes
         starts = np.concatenate([[0], np.cumsum(sizes)])[::chunk][:-(-len(sizes) // chunk)]
         esds = _esds(config, audio_bytes * 8 * rate // samples)
         mp4a = box(b"mp4a", struct.pack(">6xHIIHHHHI", 1, 0, 0, channels, 16, 0, 0,
@@ -213,14 +209,18 @@ def write_mp4(out: BinaryIO, adts: Sequence[bytes], rate: int, chapters: Sequenc
                     _MATRIX, bytes(24), struct.pack(">I", len(tracks) + 1))
         return box(b"moov", mvhd, *tracks, _udta(tags, cover_png, chapters, rate))
 
-    size = len(ftyp) + len(moov(0, False)) + head
-    wide = size + text_sizes.sum() + audio_bytes > 0xFFFFFFFF
-    base = len(ftyp) + len(moov(0, wide)) + head
-    header = (struct.pack(">I4s", 8 + int(text_sizes.sum()) + audio_bytes, b"mdat") if head == 8
-              else struct.pack(">I4sQ", 1, b"mdat", 16 + int(text_sizes.sum()) + audio_bytes))
+    # The moov's size does not depend on where the mdat is, only on whether its chunk offsets
+    # need 64 bits (a file over 4 GB).
+    base = len(ftyp) + len(moov(0, False)) + head
+    wide = base + payload > 0xFFFFFFFF
+    if wide:
+        base = len(ftyp) + len(moov(0, True)) + head
+    header = (struct.pack(">I4s", 8 + payload, b"mdat") if head == 8
+              else struct.pack(">I4sQ", 1, b"mdat", 16 + payload))
     out.write(ftyp + moov(base, wide) + header + b"".join(text))
-    # The audio: the stream without its ADTS headers (all of one length: protection_absent is
-    # part of what never changes).
+    # The audio: the stream without its ADTS headers (all of one length, the first payload's
+    # offset: protection_absent is part of what never changes).
+    header_bytes = int(offsets[0])
     keep = np.ones(len(stream), bool)
-    keep[((offsets - int(offsets[0]))[:, None] + np.arange(int(offsets[0]))).ravel()] = False
+    keep[((offsets - header_bytes)[:, None] + np.arange(header_bytes)).ravel()] = False
     out.write(np.frombuffer(stream, np.uint8)[keep].data)

@@ -64,9 +64,10 @@ def audio_parts(section: str, chapter: Chapter, timeline: Timeline,
             or blocks[inside[-1]][1] != chapter.end:
         raise ValueError(f"chapter {chapter.title!r} is not made of whole audio blocks")
     most = PART_S * timeline.rate
+    crc = {i: zlib.crc32(aac[i]) for i in inside}
     groups: list[list[int]] = []
     for i in inside:
-        if (groups and zlib.crc32(aac[i]) % PART_BLOCKS
+        if (groups and crc[i] % PART_BLOCKS
                 and blocks[i][1] - blocks[groups[-1][0]][0] <= most):
             groups[-1].append(i)
         else:
@@ -75,7 +76,7 @@ def audio_parts(section: str, chapter: Chapter, timeline: Timeline,
     # splits or joins renames none of the others (the next build copies them as they are).
     parts, names = [], set()
     for g in groups:
-        name = f"{section}-{zlib.crc32(aac[g[0]]):08x}" if len(groups) > 1 else section
+        name = f"{section}-{crc[g[0]]:08x}" if len(groups) > 1 else section
         while name in names:
             name += "x"
         names.add(name)

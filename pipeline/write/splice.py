@@ -40,10 +40,11 @@ BATCH = 48                   # blocks per ffmpeg process (one encoder each; save
 FORMAT = 2                   # bump when what is stored per block changes meaning (2: checked)
 
 
-def adts_frames(data: bytes) -> list[bytes]:
-    """An ADTS stream cut into its frames (each with its 7- or 9-byte header). A stream out of
-    sync, a frame shorter than its header or cut short is a ToolError, never a hang."""
-    frames, i = [], 0
+def adts_walk(data: bytes) -> tuple[list[int], list[int]]:
+    """Where each frame of an ADTS stream starts and its size (its 7- or 9-byte header
+    included). A stream out of sync, a frame shorter than its header or cut short is a
+    ToolError, never a hang."""
+    starts, sizes, i = [], [], 0
     while i < len(data):
         if len(data) - i < 7:
             raise ToolError(f"ADTS stream: truncated frame header at byte {i}")
@@ -54,9 +55,15 @@ def adts_frames(data: bytes) -> list[bytes]:
         if size < header or i + size > len(data):
             raise ToolError(f"ADTS stream: frame of {size} bytes at byte {i} "
                             f"({'shorter than its header' if size < header else 'cut short'})")
-        frames.append(data[i:i + size])
+        starts.append(i)
+        sizes.append(size)
         i += size
-    return frames
+    return starts, sizes
+
+
+def adts_frames(data: bytes) -> list[bytes]:
+    """An ADTS stream cut into its frames (each with its header; see adts_walk)."""
+    return [data[a:a + n] for a, n in zip(*adts_walk(data))]
 
 
 _MP3_KBPS = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),    # MPEG-1
